@@ -1,0 +1,104 @@
+"""What a provider plugin implements: a :class:`Provider` subclass registered through ``register_providers``.
+
+The engine drives a provider in two steps for each connection:
+
+1. ``session = provider.authenticate(settings)``: check credentials and return whatever the provider
+   needs to talk to its API (an HTTP session, a token cache, a file handle). Raise
+   :class:`~seatkeeper.errors.AuthenticationError` or another :class:`~seatkeeper.errors.ProviderError`.
+2. ``for item in provider.fetch(session, context)``: yield one :class:`~seatkeeper.schema.SeatRecord` per
+   user, or a :class:`~seatkeeper.schema.Rejected` for a user record that cannot be mapped. Raise a
+   ``ProviderError`` to abort: nothing of the run is applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from .schema import Rejected, SeatRecord
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration value a provider needs for a connection.
+
+    :param name: key in the config file's connection table, e.g. ``"client_id"``.
+    :param description: one line shown by ``seatkeeper providers``.
+    :param secret: never printed, logged or stored; in the config file it should be given as
+        ``<name>_env = "ENV_VAR"`` rather than written in the file.
+    :param required: the connection cannot work without it.
+    :param env: environment variable that supplies the value for the provider's default connection
+        (and, for optional settings, for every connection of this provider that does not set it).
+    :param default: value used when neither the config nor the environment gives one.
+    """
+
+    name: str
+    description: str
+    secret: bool = False
+    required: bool = True
+    env: str | None = None
+    default: str | None = None
+
+
+@dataclass
+class FetchContext:
+    """What the engine hands a provider's ``fetch`` besides its session.
+
+    :param connection: the connection's name, for messages.
+    :param settings: the resolved settings (secrets included: keep them out of messages).
+    :param progress: ``progress(advance=n, total=t)`` moves the progress bar; call it with ``total`` once
+        known (e.g. from the first page) and ``advance`` per user yielded or page read.
+    :param warn: ``warn(message)`` records a non-fatal problem shown after the sync (say it once).
+    """
+
+    connection: str
+    settings: Mapping[str, str]
+    progress: Callable[..., None] = lambda **_: None
+    warn: Callable[[str], None] = lambda _message: None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoSnapshot:
+    """The state of a demo account at one moment: sync ``settings`` as if it were ``at``."""
+
+    at: datetime
+    settings: Mapping[str, str]
+
+
+class Provider:
+    """Base class for a licence provider. Subclass it, set the class attributes, implement the methods."""
+
+    #: Short identifier used in config files and on the command line, e.g. ``"zoom"``.
+    name: ClassVar[str]
+    #: Human-readable name, e.g. ``"Zoom"``.
+    title: ClassVar[str] = ""
+    #: The settings a connection of this provider needs.
+    settings: ClassVar[tuple[Setting, ...]] = ()
+
+    def authenticate(self, settings: Mapping[str, str]) -> Any:
+        """Check the credentials in ``settings`` and return a session object passed to :meth:`fetch`.
+
+        Raise :class:`~seatkeeper.errors.AuthenticationError` when the provider rejects them.
+        """
+        return None
+
+    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected]:
+        """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`).
+
+        Must list all users, whatever their status: a user not yielded is treated as having lost their seat.
+        """
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def demo(self) -> Iterator[list[DemoSnapshot]]:
+        """Optionally offer sample data for ``seatkeeper demo``.
+
+        Yield a list of :class:`DemoSnapshot`, oldest first: the demo syncs each one with the clock set to
+        its date, so the demo database has a few months of history. The default offers none (an empty
+        list). A provider may start a local server here and stop it on exit.
+        """
+        yield []

@@ -1,0 +1,105 @@
+"""The normalized licence schema every provider maps its users to.
+
+A provider yields :class:`SeatRecord` objects (one per user holding, or invited to, a seat) and, for
+records it could not map, :class:`Rejected`. The engine adds the provider and connection names and
+stores them as :class:`Seat` rows.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_TEXT = 512  # longer provider strings are cut, not rejected: a 10 kB display name is still a user
+
+
+class SeatStatus(enum.StrEnum):
+    """Where a seat stands in its provider's lifecycle."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"  # deactivated/suspended but still listed (may still cost money)
+    PENDING = "pending"  # invited, not yet accepted
+    UNKNOWN = "unknown"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class SeatRecord(BaseModel):
+    """One user's seat as a provider reports it, in provider-neutral terms."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    user_id: str | None = Field(None, description="The provider's stable user id; absent e.g. for pending invitations.")
+    email: str | None = Field(None, description="Login email, stored lower-cased.")
+    name: str | None = Field(None, description="Display name.")
+    license_type: str = Field(description="Licence type as the provider names it, e.g. 'Licensed', 'Basic'.")
+    billable: bool = Field(description="Whether this seat costs money.")
+    status: SeatStatus = SeatStatus.ACTIVE
+    department: str | None = None
+    role: str | None = None
+    last_activity_at: datetime | None = Field(None, description="Last sign-in or use, as the provider reports it.")
+    created_at: datetime | None = None
+    extras: dict[str, Any] = Field(default_factory=dict, description="Provider-specific fields, JSON-serialisable.")
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return value.lower()
+
+    @field_validator("user_id", "name", "department", "role", "license_type")
+    @classmethod
+    def _bounded_text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.replace("\x00", "")
+        return value[:MAX_TEXT]
+
+    @field_validator("user_id", "name", "department", "role")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("license_type")
+    @classmethod
+    def _license_required(cls, value: str) -> str:
+        if not value:
+            raise ValueError("licence type is empty")
+        return value
+
+    @field_validator("last_activity_at", "created_at")
+    @classmethod
+    def _to_utc(cls, value: datetime | None) -> datetime | None:
+        return _utc(value)
+
+    @model_validator(mode="after")
+    def _identified(self) -> SeatRecord:
+        if not self.user_id and not self.email:
+            raise ValueError("a seat needs a user id or an email")
+        return self
+
+    @property
+    def key(self) -> str:
+        """Identity of the seat within its connection: the user id, else the email (pending users)."""
+        return self.user_id if self.user_id else f"email:{self.email}"
+
+
+class Rejected(BaseModel):
+    """A provider record that could not be mapped; counted and reported by the sync, never stored as a seat.
+
+    ``key`` (when the provider can tell whose record it was) keeps that user's stored seat as it is instead
+    of marking it removed.
+    """
+
+    reason: str
+    key: str | None = None
