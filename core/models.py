@@ -1,0 +1,119 @@
+"""Database tables (SQLModel).
+
+Seat history is kept as intervals: a ``seat`` row is one state of one seat, valid from ``seen_from`` until
+``seen_until`` (NULL while current). A sync that finds a seat unchanged writes nothing to it, so storage
+grows with changes, not with the number of syncs. ``last_activity_at`` moves with every login, so it is not
+part of a seat's state: the current row keeps the latest value in place, and ``seat_activity`` keeps one value
+per seat per month so a past month's report can be rebuilt exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Reuse one MetaData so Alembic and the tables agree.
+metadata = SQLModel.metadata
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive; this puts UTC back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _dt(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Connection(SQLModel, table=True):
+    """One configured account of one provider (a provider may have several)."""
+
+    __tablename__ = "connection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    provider: str = Field(max_length=100)
+    created_at: datetime = _dt()
+
+
+class SyncRun(SQLModel, table=True):
+    """One attempt to sync one connection, with its outcome and counts."""
+
+    __tablename__ = "sync_run"
+    __table_args__ = (sa.Index("ix_sync_run_connection_started", "connection_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    started_at: datetime = _dt()
+    finished_at: datetime | None = _dt(default=None)
+    outcome: str = Field(max_length=20, description="running, succeeded or failed")
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    notes: list[str] = Field(default_factory=list, sa_type=sa.JSON, description="warnings and rejected reasons")
+
+
+class Seat(SQLModel, table=True):
+    """One state of one seat, valid over [seen_from, seen_until)."""
+
+    __tablename__ = "seat"
+    __table_args__ = (
+        sa.Index("ix_seat_connection_open", "connection_id", "seen_until"),
+        sa.Index("ix_seat_connection_key", "connection_id", "seat_key", "seen_from"),
+        sa.Index("ix_seat_interval", "seen_from", "seen_until"),
+        sa.Index("ix_seat_email", "email"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    seat_key: str = Field(max_length=600, description="user id, or 'email:<address>' when the provider has none")
+    user_id: str | None = Field(default=None, max_length=600)
+    email: str | None = Field(default=None, max_length=600)
+    name: str | None = Field(default=None, max_length=600)
+    license_type: str = Field(max_length=600)
+    billable: bool
+    status: str = Field(max_length=20)
+    department: str | None = Field(default=None, max_length=600)
+    role: str | None = Field(default=None, max_length=600)
+    created_at: datetime | None = _dt(default=None)
+    extras: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    state_hash: str = Field(max_length=64, description="digest of the fields above; equal hash, unchanged seat")
+    last_activity_at: datetime | None = _dt(default=None)
+    seen_from: datetime = _dt()
+    seen_until: datetime | None = _dt(default=None)
+    opened_by_run: int | None = Field(default=None, foreign_key="sync_run.id")
+    closed_by_run: int | None = Field(default=None, foreign_key="sync_run.id")
+
+
+class SeatActivity(SQLModel, table=True):
+    """The last activity a seat showed as of a month (the latest value seen by syncs during that month)."""
+
+    __tablename__ = "seat_activity"
+
+    connection_id: int = Field(foreign_key="connection.id", primary_key=True)
+    seat_key: str = Field(max_length=600, primary_key=True)
+    month: str = Field(max_length=7, primary_key=True, description="YYYY-MM")
+    last_activity_at: datetime | None = _dt(default=None)

@@ -1,0 +1,178 @@
+"""Writing sync results: connections, sync runs, and applying a run's seat changes in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from .models import Connection, Seat, SeatActivity, SyncRun
+
+CHUNK = 5000  # rows per executemany batch: big enough to amortise round trips, small enough for PostgreSQL
+
+connection_t = Connection.__table__
+run_t = SyncRun.__table__
+seat_t = Seat.__table__
+activity_t = SeatActivity.__table__
+
+RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+
+
+@dataclass(frozen=True)
+class OpenSeat:
+    """What the sync needs to know about a current seat row to diff against fresh data."""
+
+    id: int
+    state_hash: str
+    email: str | None
+    user_id: str | None
+    last_activity_at: datetime | None
+
+
+@dataclass
+class Changes:
+    """Everything one sync run changes, applied together or not at all."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    closes: list[int] = field(default_factory=list)
+    activity_updates: list[tuple[int, datetime | None]] = field(default_factory=list)  # (seat id, value)
+    month_activity: dict[str, datetime | None] = field(default_factory=dict)  # seat key -> value this month
+
+
+def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """Consecutive slices of ``rows`` of at most ``size`` items."""
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def ensure_connection(engine: Engine, name: str, provider: str, now: datetime) -> int:
+    """The id of connection ``name``, creating it on first use."""
+    with engine.begin() as db:
+        row = db.execute(
+            sa.select(connection_t.c.id, connection_t.c.provider).where(connection_t.c.name == name)
+        ).first()
+        if row is not None:
+            if row.provider != provider:
+                from .errors import ConfigError
+
+                raise ConfigError(
+                    f"connection {name!r} was synced before with provider {row.provider!r}, now it says {provider!r}: "
+                    "give the new account a connection name of its own"
+                )
+            return row.id
+        return db.execute(
+            sa.insert(connection_t).values(name=name, provider=provider, created_at=now).returning(connection_t.c.id)
+        ).scalar_one()
+
+
+def start_run(engine: Engine, connection_id: int, now: datetime) -> int:
+    """Record a sync run as running; runs left 'running' by a killed process are marked failed first.
+
+    Call it while holding the connection's sync lock, so no live process owns those runs.
+    """
+    with engine.begin() as db:
+        db.execute(
+            sa.update(run_t)
+            .where(run_t.c.connection_id == connection_id, run_t.c.outcome == RUNNING)
+            .values(outcome=FAILED, error="interrupted: the process stopped before the sync finished", finished_at=now)
+        )
+        return db.execute(
+            sa.insert(run_t)
+            .values(connection_id=connection_id, started_at=now, outcome=RUNNING, notes=[])
+            .returning(run_t.c.id)
+        ).scalar_one()
+
+
+def fail_run(engine: Engine, run_id: int, error: str, finished_at: datetime, notes: list[str] | None = None) -> None:
+    """Mark a run failed with its reason; no seat data is touched."""
+    with engine.begin() as db:
+        db.execute(
+            sa.update(run_t)
+            .where(run_t.c.id == run_id)
+            .values(outcome=FAILED, error=error, finished_at=finished_at, notes=notes or [])
+        )
+
+
+def open_seats(engine: Engine, connection_id: int) -> dict[str, OpenSeat]:
+    """The connection's current seat rows by seat key."""
+    query = sa.select(
+        seat_t.c.seat_key,
+        seat_t.c.id,
+        seat_t.c.state_hash,
+        seat_t.c.email,
+        seat_t.c.user_id,
+        seat_t.c.last_activity_at,
+    ).where(seat_t.c.connection_id == connection_id, seat_t.c.seen_until.is_(None))
+    with engine.connect() as db:
+        return {row[0]: OpenSeat(*row[1:]) for row in db.execute(query)}
+
+
+def month_activity(engine: Engine, connection_id: int, month: str) -> dict[str, datetime | None]:
+    """Activity values already recorded for ``month`` (seat key -> last activity)."""
+    query = sa.select(activity_t.c.seat_key, activity_t.c.last_activity_at).where(
+        activity_t.c.connection_id == connection_id, activity_t.c.month == month
+    )
+    with engine.connect() as db:
+        return dict(db.execute(query).all())
+
+
+def _upsert(dialect_name: str):
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+def apply_run(
+    engine: Engine,
+    run_id: int,
+    connection_id: int,
+    now: datetime,
+    month: str,
+    changes: Changes,
+    counts: dict[str, int],
+    notes: list[str],
+    finished_at: datetime,
+) -> None:
+    """Apply a completed run in one transaction: close, insert, update activity, mark the run succeeded.
+
+    ``now`` is the run's point in history (rows close and open at it); ``finished_at`` is when it ended.
+    """
+    with engine.begin() as db:
+        if changes.closes:
+            close = (
+                sa.update(seat_t)
+                .where(seat_t.c.id == sa.bindparam("seat_id"))
+                .values(seen_until=now, closed_by_run=run_id)
+            )
+            for batch in chunks(changes.closes):
+                db.execute(close, [{"seat_id": seat_id} for seat_id in batch])
+        for batch in chunks(changes.inserts):
+            db.execute(sa.insert(seat_t), list(batch))
+        if changes.activity_updates:
+            touch = (
+                sa.update(seat_t)
+                .where(seat_t.c.id == sa.bindparam("seat_id"))
+                .values(last_activity_at=sa.bindparam("value"))
+            )
+            for batch in chunks(changes.activity_updates):
+                db.execute(touch, [{"seat_id": seat_id, "value": value} for seat_id, value in batch])
+        if changes.month_activity:
+            insert = _upsert(engine.dialect.name)(activity_t)
+            upsert = insert.on_conflict_do_update(
+                index_elements=["connection_id", "seat_key", "month"],
+                set_={"last_activity_at": insert.excluded.last_activity_at},
+            )
+            rows = [
+                {"connection_id": connection_id, "seat_key": key, "month": month, "last_activity_at": value}
+                for key, value in changes.month_activity.items()
+            ]
+            for batch in chunks(rows):
+                db.execute(upsert, list(batch))
+        db.execute(
+            sa.update(run_t)
+            .where(run_t.c.id == run_id)
+            .values(outcome=SUCCEEDED, finished_at=finished_at, notes=notes, **counts)
+        )

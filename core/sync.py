@@ -1,0 +1,252 @@
+"""The sync engine: fetch one connection's seats from its provider and apply the differences as history.
+
+A sync is all-or-nothing per connection. Records are collected while the provider streams them; only when
+the provider finishes without error are the changes applied, in one transaction. If anything fails half way,
+the stored seats stay exactly as they were (users not yet seen are not marked removed) and the run is
+recorded as failed with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+
+from . import store
+from .config import ConnectionConfig
+from .errors import ProviderError, SeatkeeperError
+from .locks import sync_lock
+from .provider import FetchContext, Provider
+from .schema import Rejected, SeatRecord
+
+MAX_NOTES = 20  # rejected-record reasons kept per run; the count is always exact
+
+STATE_FIELDS = ("user_id", "email", "name", "license_type", "billable", "status", "department", "role", "created_at")
+
+
+@dataclass
+class SyncResult:
+    """The outcome of syncing one connection."""
+
+    connection: str
+    provider: str
+    ok: bool
+    run_id: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def state_hash(record: SeatRecord) -> str:
+    """Digest of the fields that define a seat's state (activity time excluded: it changes on every login)."""
+    state = [getattr(record, name) for name in STATE_FIELDS]
+    state.append(record.extras)
+    payload = json.dumps(state, default=_json_default, sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def seat_row(record: SeatRecord, connection_id: int, run_id: int, now: datetime, digest: str) -> dict[str, Any]:
+    """The ``seat`` table row that opens a new interval for ``record``."""
+    return {
+        "connection_id": connection_id,
+        "seat_key": record.key,
+        "user_id": record.user_id,
+        "email": record.email,
+        "name": record.name,
+        "license_type": record.license_type,
+        "billable": record.billable,
+        "status": record.status.value,
+        "department": record.department,
+        "role": record.role,
+        "created_at": record.created_at,
+        "extras": json.loads(json.dumps(record.extras, default=_json_default)),
+        "state_hash": digest,
+        "last_activity_at": record.last_activity_at,
+        "seen_from": now,
+        "seen_until": None,
+        "opened_by_run": run_id,
+        "closed_by_run": None,
+    }
+
+
+def redact(message: str, secrets: Iterable[str]) -> str:
+    """``message`` with every secret value replaced: a last line of defence for plugins that leak one."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            message = message.replace(secret, "***")
+    return message
+
+
+class _Collector:
+    """Accumulates one run's fetched records and works out what changes."""
+
+    def __init__(self, open_rows: Mapping[str, store.OpenSeat], month_recorded: Mapping[str, datetime | None]):
+        self.open_rows = open_rows
+        self.month_recorded = month_recorded
+        self.fetched: dict[str, tuple[dict[str, Any] | None, datetime | None, str | None]] = {}
+        self.protected: set[str] = set()
+        self.rejected = 0
+        self.duplicates = 0
+        self.notes: list[str] = []
+
+    def add(self, item: Any, make_row: Callable[[SeatRecord, str], dict[str, Any]]) -> None:
+        if isinstance(item, Rejected):
+            self._reject(item.reason, item.key)
+            return
+        if isinstance(item, dict):
+            try:
+                item = SeatRecord.model_validate(item)
+            except ValidationError as error:
+                self._reject(_validation_summary(error), None)
+                return
+        if not isinstance(item, SeatRecord):
+            raise ProviderError(f"the provider yielded a {type(item).__name__}, not a SeatRecord: a plugin bug")
+        key = item.key
+        if key in self.fetched:
+            self.duplicates += 1
+        digest = state_hash(item)
+        current = self.open_rows.get(key)
+        row = None if current is not None and current.state_hash == digest else make_row(item, digest)
+        self.fetched[key] = (row, item.last_activity_at, item.email)
+
+    def _reject(self, reason: str, key: str | None) -> None:
+        self.rejected += 1
+        if key:
+            self.protected.add(key)  # keep the stored seat: a bad record is not a removed user
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(f"rejected record{f' {key}' if key else ''}: {reason}")
+
+    def changes(self) -> tuple[store.Changes, dict[str, int]]:
+        changes = store.Changes()
+        added = changed = unchanged = 0
+        superseded: set[str] = set()
+        for key, (row, activity, email) in self.fetched.items():
+            current = self.open_rows.get(key)
+            if row is None:
+                unchanged += 1
+                if activity != current.last_activity_at:
+                    changes.activity_updates.append((current.id, activity))
+            else:
+                changes.inserts.append(row)
+                if current is not None:
+                    changes.closes.append(current.id)
+                    changed += 1
+                elif (previous := self._invitation_of(key, email)) is not None:
+                    # An accepted invitation: the pending seat (keyed by email) now has a user id.
+                    changes.closes.append(self.open_rows[previous].id)
+                    superseded.add(previous)
+                    changed += 1
+                else:
+                    added += 1
+            if activity is not None and self.month_recorded.get(key) != activity:
+                changes.month_activity[key] = activity
+        removed = 0
+        for key, current in self.open_rows.items():
+            if key not in self.fetched and key not in self.protected and key not in superseded:
+                changes.closes.append(current.id)
+                removed += 1
+        counts = {
+            "seen": len(self.fetched),
+            "added": added,
+            "changed": changed,
+            "removed": removed,
+            "unchanged": unchanged,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+        }
+        return changes, counts
+
+    def _invitation_of(self, key: str, email: str | None) -> str | None:
+        if not email:
+            return None
+        pending_key = f"email:{email}"
+        if pending_key != key and pending_key in self.open_rows and pending_key not in self.fetched:
+            return pending_key
+        return None
+
+
+def _validation_summary(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "record"
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+def sync_connection(
+    engine: Engine,
+    connection: ConnectionConfig,
+    provider: Provider,
+    settings: Mapping[str, str],
+    *,
+    now: datetime | None = None,
+    progress: Callable[..., None] | None = None,
+    allow_empty: bool = False,
+) -> SyncResult:
+    """Sync one connection; never raises for a provider failure (the result and the run record it).
+
+    :param now: the moment this sync stands for in the history (default: the current time). The demo and
+        tests pin it to build several months of history.
+    :param progress: forwarded to the provider as ``FetchContext.progress``.
+    :param allow_empty: accept a provider answer with no users at all while seats are stored (otherwise
+        that is treated as a provider fault, so a glitch never marks everyone removed).
+    """
+    pinned = now is not None
+    now = now or datetime.now(UTC)
+    month = now.strftime("%Y-%m")
+    secrets = [settings[s.name] for s in provider.settings if s.secret and s.name in settings]
+    result = SyncResult(connection.name, provider.name, ok=False)
+    connection_id = store.ensure_connection(engine, connection.name, provider.name, now)
+    with sync_lock(engine, connection.name):
+        run_id = result.run_id = store.start_run(engine, connection_id, now)
+        warnings: list[str] = []
+
+        def warn(message: str) -> None:
+            if message not in warnings:
+                warnings.append(message)
+
+        context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None), warn=warn)
+        collector = None
+        try:
+            collector = _Collector(
+                store.open_seats(engine, connection_id), store.month_activity(engine, connection_id, month)
+            )
+            session = provider.authenticate(settings)
+
+            def make_row(record: SeatRecord, digest: str) -> dict[str, Any]:
+                return seat_row(record, connection_id, run_id, now, digest)
+
+            for item in provider.fetch(session, context):
+                collector.add(item, make_row)
+            if not collector.fetched and collector.open_rows and not allow_empty:
+                raise ProviderError(
+                    f"{provider.name} returned no users while {len(collector.open_rows)} seats are stored; "
+                    "nothing was changed (if the account really is empty, sync with --allow-empty)"
+                )
+            changes, counts = collector.changes()
+            notes = [redact(note, secrets) for note in warnings + collector.notes]
+            finished = now if pinned else datetime.now(UTC)
+            store.apply_run(engine, run_id, connection_id, now, month, changes, counts, notes, finished)
+        except SeatkeeperError as error:
+            result.error = redact(str(error), secrets)
+        except KeyboardInterrupt:
+            store.fail_run(engine, run_id, "interrupted by the user", datetime.now(UTC))
+            raise
+        except Exception as error:  # a plugin bug must fail this connection, not the whole command
+            result.error = redact(f"unexpected {type(error).__name__} in provider {provider.name!r}: {error}", secrets)
+        else:
+            result.ok, result.counts, result.notes = True, counts, notes
+            return result
+        result.notes = [redact(note, secrets) for note in warnings]
+        store.fail_run(engine, run_id, result.error, now if pinned else datetime.now(UTC), result.notes)
+        return result

@@ -1,0 +1,205 @@
+"""The sync engine with a throwaway provider plugin: history intervals, all-or-nothing runs, edge cases.
+
+Every test runs on a SQLite file and on PostgreSQL (see the ``database_url`` fixture).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from seatkeeper import Rejected, queries
+from seatkeeper.models import Seat, SeatActivity, SyncRun
+from seatkeeper.sync import sync_connection
+from tests.throwaway_plugin import SECRET, user
+
+from .conftest import SETTINGS
+
+JAN = datetime(2026, 1, 15, tzinfo=UTC)
+FEB = datetime(2026, 2, 15, tzinfo=UTC)
+MAR = datetime(2026, 3, 15, tzinfo=UTC)
+
+
+def run(engine, connection, provider, when, **kwargs):
+    return sync_connection(engine, connection, provider, SETTINGS, now=when, **kwargs)
+
+
+def seat_rows(engine):
+    with engine.connect() as db:
+        return [dict(r._mapping) for r in db.execute(sa.select(Seat.__table__).order_by(Seat.__table__.c.id))]
+
+
+def runs(engine):
+    with engine.connect() as db:
+        return [dict(r._mapping) for r in db.execute(sa.select(SyncRun.__table__).order_by(SyncRun.__table__.c.id))]
+
+
+def test_first_sync_stores_every_user_with_lowercased_email(engine, connection, provider):
+    provider.users = [user(1), user(2), user(3, user_id=None, status="pending")]
+    result = run(engine, connection, provider, JAN)
+    assert result.ok, result.error
+    assert result.counts["added"] == 3
+    current = queries.seats(engine)
+    assert [s["email"] for s in current] == ["user1@example.com", "user2@example.com", "user3@example.com"]
+    assert {s["provider"] for s in current} == {"listprovider"}
+    assert {s["connection"] for s in current} == {"acme"}
+    pending = next(s for s in current if s["status"] == "pending")
+    assert pending["user_id"] is None
+
+
+def test_unchanged_resync_adds_no_seat_rows(engine, connection, provider):
+    provider.users = [user(n) for n in range(50)]
+    run(engine, connection, provider, JAN)
+    before = queries.seat_row_count(engine)
+    result = run(engine, connection, provider, FEB)
+    assert result.ok
+    assert result.counts == {
+        "seen": 50, "added": 0, "changed": 0, "removed": 0, "unchanged": 50, "rejected": 0, "duplicates": 0
+    }
+    assert queries.seat_row_count(engine) == before == 50
+
+
+def test_changes_close_and_reopen_intervals_and_history_answers_as_of(engine, connection, provider):
+    provider.users = [user(1, license_type="Basic", billable=False), user(2), user(3)]
+    run(engine, connection, provider, JAN)
+    provider.users = [user(1, license_type="Licensed", billable=True), user(2), user(4)]  # 1 upgraded, 3 left, 4 joined
+    result = run(engine, connection, provider, FEB)
+    assert (result.counts["added"], result.counts["changed"], result.counts["removed"]) == (1, 1, 1)
+
+    in_jan = {s["user_id"]: s for s in queries.seats(engine, as_of=JAN + timedelta(days=1))}
+    in_feb = {s["user_id"]: s for s in queries.seats(engine, as_of=FEB + timedelta(days=1))}
+    assert set(in_jan) == {"u1", "u2", "u3"}
+    assert in_jan["u1"]["license_type"] == "Basic"
+    assert set(in_feb) == {"u1", "u2", "u4"}
+    assert in_feb["u1"]["license_type"] == "Licensed"
+    # Before the first sync nothing was held.
+    assert queries.seats(engine, as_of=JAN - timedelta(days=1)) == []
+
+    rows = [r for r in seat_rows(engine) if r["user_id"] == "u1"]
+    assert len(rows) == 2
+    assert rows[0]["seen_until"] == rows[1]["seen_from"] == FEB
+
+
+def test_activity_updates_in_place_without_new_interval_and_is_kept_per_month(engine, connection, provider):
+    provider.users = [user(1, last_activity_at=JAN)]
+    run(engine, connection, provider, JAN)
+    provider.users = [user(1, last_activity_at=FEB)]
+    run(engine, connection, provider, FEB)
+    rows = seat_rows(engine)
+    assert len(rows) == 1
+    assert rows[0]["last_activity_at"] == FEB
+    with engine.connect() as db:
+        months = dict(db.execute(sa.select(SeatActivity.month, SeatActivity.last_activity_at)).all())
+    assert months == {"2026-01": JAN, "2026-02": FEB}
+
+
+def test_failure_half_way_applies_nothing_and_records_the_reason(engine, connection, provider):
+    provider.users = [user(n) for n in range(10)]
+    run(engine, connection, provider, JAN)
+    before = seat_rows(engine)
+
+    provider.users = [user(n, license_type="Basic", billable=False) for n in range(10)] + [user(99)]
+    provider.fail_after = 5
+    result = run(engine, connection, provider, FEB)
+    assert not result.ok
+    assert "dropped the connection after 5 users" in result.error
+    assert seat_rows(engine) == before  # nothing changed, nobody marked removed
+    last = runs(engine)[-1]
+    assert last["outcome"] == "failed"
+    assert "dropped the connection" in last["error"]
+
+    provider.fail_after = None  # the next sync works and applies the change
+    assert run(engine, connection, provider, MAR).ok
+    assert {s["license_type"] for s in queries.seats(engine)} == {"Basic", "Licensed"}
+
+
+def test_bad_credentials_fail_the_run_without_leaking_the_secret(engine, connection, provider):
+    provider.users = [user(1)]
+    result = sync_connection(engine, connection, provider, {"token": "wrong-token-value"}, now=JAN)
+    assert not result.ok
+    assert result.error == "listprovider rejected the token"
+    assert runs(engine)[-1]["outcome"] == "failed"
+
+
+def test_plugin_bug_is_a_failed_run_with_the_secret_redacted(engine, connection, provider):
+    class Leaky(type(provider)):
+        def fetch(self, session, context):
+            raise RuntimeError(f"boom while using {context.settings['token']}")
+            yield  # pragma: no cover
+
+    leaky = Leaky()
+    result = run(engine, connection, leaky, JAN)
+    assert not result.ok
+    assert SECRET not in result.error and "***" in result.error
+    assert SECRET not in runs(engine)[-1]["error"]
+
+
+def test_empty_answer_with_stored_seats_is_refused_unless_allowed(engine, connection, provider):
+    provider.users = [user(1), user(2)]
+    run(engine, connection, provider, JAN)
+    provider.users = []
+    refused = run(engine, connection, provider, FEB)
+    assert not refused.ok and "returned no users while 2 seats are stored" in refused.error
+    assert len(queries.seats(engine)) == 2
+    allowed = run(engine, connection, provider, MAR, allow_empty=True)
+    assert allowed.ok and allowed.counts["removed"] == 2
+    assert queries.seats(engine) == []
+
+
+def test_rejected_records_are_counted_reported_and_keep_the_stored_seat(engine, connection, provider):
+    provider.users = [user(1), user(2)]
+    run(engine, connection, provider, JAN)
+    provider.users = [user(1), Rejected(reason="type is not a number", key="u2"), Rejected(reason="no email or id")]
+    result = run(engine, connection, provider, FEB)
+    assert result.ok
+    assert result.counts["rejected"] == 2 and result.counts["removed"] == 0
+    assert any("type is not a number" in note for note in result.notes)
+    assert {s["user_id"] for s in queries.seats(engine)} == {"u1", "u2"}
+    assert runs(engine)[-1]["rejected"] == 2
+
+
+def test_duplicates_across_pages_are_stored_once(engine, connection, provider):
+    provider.users = [user(1), user(2), user(1)]
+    result = run(engine, connection, provider, JAN)
+    assert result.counts["duplicates"] == 1 and result.counts["seen"] == 2
+    assert len(seat_rows(engine)) == 2
+
+
+def test_accepted_invitation_continues_the_pending_seat(engine, connection, provider):
+    provider.users = [user(1, user_id=None, status="pending", license_type="Licensed")]
+    run(engine, connection, provider, JAN)
+    provider.users = [user(1, user_id="zoomid1", status="active")]
+    result = run(engine, connection, provider, FEB)
+    assert (result.counts["added"], result.counts["changed"], result.counts["removed"]) == (0, 1, 0)
+    assert [(s["user_id"], s["status"]) for s in queries.seats(engine)] == [("zoomid1", "active")]
+
+
+def test_two_connections_of_one_provider_are_kept_apart(engine, provider):
+    from seatkeeper.config import ConnectionConfig
+
+    provider.users = [user(1)]
+    assert run(engine, ConnectionConfig("emea", "listprovider"), provider, JAN).ok
+    provider.users = [user(2)]
+    assert run(engine, ConnectionConfig("apac", "listprovider"), provider, JAN).ok
+    assert {(s["connection"], s["user_id"]) for s in queries.seats(engine)} == {("emea", "u1"), ("apac", "u2")}
+
+
+def test_filters_on_current_seats(engine, connection, provider):
+    provider.users = [user(1), user(2, license_type="Basic", billable=False), user(3, status="inactive")]
+    run(engine, connection, provider, JAN)
+    assert [s["user_id"] for s in queries.seats(engine, billable=False)] == ["u2"]
+    assert [s["user_id"] for s in queries.seats(engine, status="inactive")] == ["u3"]
+    assert queries.seats(engine, provider="nope") == []
+
+
+def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(engine, connection, provider):
+    from seatkeeper import store
+
+    provider.users = [user(1)]
+    connection_id = store.ensure_connection(engine, "acme", "listprovider", JAN)
+    store.start_run(engine, connection_id, JAN)  # as if the process died here
+    assert run(engine, connection, provider, FEB).ok
+    outcomes = [(r["outcome"], r["error"]) for r in runs(engine)]
+    assert outcomes[0][0] == "failed" and "interrupted" in outcomes[0][1]
+    assert outcomes[1] == ("succeeded", None)
