@@ -26,7 +26,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-stdout = Console(soft_wrap=True)
+# Piped output (cron mail, grep) should not be squeezed to 80 columns.
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
 stderr = Console(stderr=True, soft_wrap=True)
 
 LICENSE_COLUMNS = [

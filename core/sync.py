@@ -8,6 +8,7 @@ recorded as failed with its reason.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from . import store
 from .config import ConnectionConfig
-from .errors import ProviderError, SeatkeeperError
+from .errors import ProviderError, SeatkeeperError, SyncInProgress
 from .locks import sync_lock
 from .provider import FetchContext, Provider
 from .schema import Rejected, SeatRecord
@@ -203,50 +204,65 @@ def sync_connection(
     """
     pinned = now is not None
     now = now or datetime.now(UTC)
-    month = now.strftime("%Y-%m")
-    secrets = [settings[s.name] for s in provider.settings if s.secret and s.name in settings]
     result = SyncResult(connection.name, provider.name, ok=False)
     connection_id = store.ensure_connection(engine, connection.name, provider.name, now)
-    with sync_lock(engine, connection.name):
-        run_id = result.run_id = store.start_run(engine, connection_id, now)
-        warnings: list[str] = []
+    secrets = [settings[s.name] for s in provider.settings if s.secret and s.name in settings]
+    warnings: list[str] = []
 
-        def warn(message: str) -> None:
-            if message not in warnings:
-                warnings.append(message)
+    def warn(message: str) -> None:
+        if message not in warnings:
+            warnings.append(message)
 
-        context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None), warn=warn)
-        collector = None
+    context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None), warn=warn)
+
+    def clock() -> datetime:
+        return now if pinned else datetime.now(UTC)
+
+    with contextlib.ExitStack() as held:
         try:
-            collector = _Collector(
-                store.open_seats(engine, connection_id), store.month_activity(engine, connection_id, month)
-            )
-            session = provider.authenticate(settings)
-
-            def make_row(record: SeatRecord, digest: str) -> dict[str, Any]:
-                return seat_row(record, connection_id, run_id, now, digest)
-
-            for item in provider.fetch(session, context):
-                collector.add(item, make_row)
-            if not collector.fetched and collector.open_rows and not allow_empty:
-                raise ProviderError(
-                    f"{provider.name} returned no users while {len(collector.open_rows)} seats are stored; "
-                    "nothing was changed (if the account really is empty, sync with --allow-empty)"
-                )
+            held.enter_context(sync_lock(engine, connection.name))
+        except SyncInProgress as error:
+            result.error = str(error)  # another process owns this connection: record no run of ours
+            return result
+        run_id = result.run_id = store.start_run(engine, connection_id, now)
+        try:
+            collector = _fetch(engine, connection_id, run_id, provider, settings, context, now, allow_empty)
             changes, counts = collector.changes()
             notes = [redact(note, secrets) for note in warnings + collector.notes]
-            finished = now if pinned else datetime.now(UTC)
-            store.apply_run(engine, run_id, connection_id, now, month, changes, counts, notes, finished)
+            store.apply_run(engine, run_id, connection_id, now, now.strftime("%Y-%m"), changes, counts, notes, clock())
         except SeatkeeperError as error:
             result.error = redact(str(error), secrets)
         except KeyboardInterrupt:
-            store.fail_run(engine, run_id, "interrupted by the user", datetime.now(UTC))
+            store.fail_run(engine, run_id, "interrupted by the user", clock())
             raise
         except Exception as error:  # a plugin bug must fail this connection, not the whole command
-            result.error = redact(f"unexpected {type(error).__name__} in provider {provider.name!r}: {error}", secrets)
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            result.error = redact(
+                f"unexpected {type(error).__name__} in provider {provider.name!r}: {first_line}", secrets
+            )
         else:
             result.ok, result.counts, result.notes = True, counts, notes
             return result
         result.notes = [redact(note, secrets) for note in warnings]
-        store.fail_run(engine, run_id, result.error, now if pinned else datetime.now(UTC), result.notes)
+        store.fail_run(engine, run_id, result.error, clock(), result.notes)
         return result
+
+
+def _fetch(engine, connection_id, run_id, provider, settings, context, now, allow_empty) -> _Collector:
+    """Authenticate and collect every record the provider yields (nothing is written here)."""
+    collector = _Collector(
+        store.open_seats(engine, connection_id), store.month_activity(engine, connection_id, now.strftime("%Y-%m"))
+    )
+    session = provider.authenticate(settings)
+
+    def make_row(record: SeatRecord, digest: str) -> dict[str, Any]:
+        return seat_row(record, connection_id, run_id, now, digest)
+
+    for item in provider.fetch(session, context):
+        collector.add(item, make_row)
+    if not collector.fetched and collector.open_rows and not allow_empty:
+        raise ProviderError(
+            f"{provider.name} returned no users while {len(collector.open_rows)} seats are stored; "
+            "nothing was changed (if the account really is empty, sync with --allow-empty)"
+        )
+    return collector

@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection seatkeeper hands over (see seatkeeper.db.upgrade)."""
 
 from alembic import context
+
 from seatkeeper.models import metadata
 
 config = context.config

@@ -55,7 +55,13 @@ def test_unchanged_resync_adds_no_seat_rows(engine, connection, provider):
     result = run(engine, connection, provider, FEB)
     assert result.ok
     assert result.counts == {
-        "seen": 50, "added": 0, "changed": 0, "removed": 0, "unchanged": 50, "rejected": 0, "duplicates": 0
+        "seen": 50,
+        "added": 0,
+        "changed": 0,
+        "removed": 0,
+        "unchanged": 50,
+        "rejected": 0,
+        "duplicates": 0,
     }
     assert queries.seat_row_count(engine) == before == 50
 
@@ -203,3 +209,31 @@ def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(engine, co
     outcomes = [(r["outcome"], r["error"]) for r in runs(engine)]
     assert outcomes[0][0] == "failed" and "interrupted" in outcomes[0][1]
     assert outcomes[1] == ("succeeded", None)
+
+
+def test_a_second_sync_of_the_same_connection_refuses_while_the_first_runs(engine, connection, provider):
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    class Slow(type(provider)):
+        def fetch(self, session, context):
+            started.set()
+            assert release.wait(10)
+            yield from super().fetch(session, context)
+
+    slow = Slow()
+    slow.users = [user(1)]
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", run(engine, connection, slow, JAN)))
+    first.start()
+    assert started.wait(10)
+    provider.users = [user(2)]
+    second = run(engine, connection, provider, JAN)
+    release.set()
+    first.join(10)
+    assert not second.ok and "another sync of connection 'acme' is running" in second.error
+    assert results["first"].ok
+    assert [s["user_id"] for s in queries.seats(engine)] == ["u1"]
+    assert [r["outcome"] for r in runs(engine)] == ["succeeded"]  # the refused sync recorded nothing
+    assert run(engine, connection, provider, FEB).ok  # the lock is released afterwards
