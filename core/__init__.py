@@ -2,7 +2,7 @@
 
 The public API for plugin authors is re-exported here::
 
-    from seatkeeper import hookimpl, Provider, Setting, SeatRecord, Rejected, SeatStatus
+    from seatkeeper import hookimpl, Provider, Setting, SeatRecord, SeatPlan, Rejected, SeatStatus
 """
 
 from .errors import (
@@ -17,7 +17,7 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .provider import DemoSnapshot, FetchContext, Provider, Setting
-from .schema import Rejected, SeatRecord, SeatStatus
+from .schema import Rejected, SeatPlan, SeatRecord, SeatStatus
 
 __all__ = [
     "AuthenticationError",
@@ -31,6 +31,7 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "Rejected",
+    "SeatPlan",
     "SeatRecord",
     "SeatStatus",
     "SeatkeeperError",

@@ -117,3 +117,20 @@ class SeatActivity(SQLModel, table=True):
     seat_key: str = Field(max_length=600, primary_key=True)
     month: str = Field(max_length=7, primary_key=True, description="YYYY-MM")
     last_activity_at: datetime | None = _dt(default=None)
+
+
+class PlanUsage(SQLModel, table=True):
+    """Purchased and assigned seats per plan, as a provider reported them in one successful sync run."""
+
+    __tablename__ = "plan_usage"
+    __table_args__ = (sa.Index("ix_plan_usage_connection_observed", "connection_id", "observed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    run_id: int = Field(foreign_key="sync_run.id")
+    observed_at: datetime = _dt()
+    plan: str = Field(max_length=600)
+    license_type: str | None = Field(default=None, max_length=600)
+    purchased: int | None = None
+    assigned: int | None = None
+    extras: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

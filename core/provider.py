@@ -6,8 +6,9 @@ The engine drives a provider in two steps for each connection:
    needs to talk to its API (an HTTP session, a token cache, a file handle). Raise
    :class:`~seatkeeper.errors.AuthenticationError` or another :class:`~seatkeeper.errors.ProviderError`.
 2. ``for item in provider.fetch(session, context)``: yield one :class:`~seatkeeper.schema.SeatRecord` per
-   user, or a :class:`~seatkeeper.schema.Rejected` for a user record that cannot be mapped. Raise a
-   ``ProviderError`` to abort: nothing of the run is applied.
+   user, or a :class:`~seatkeeper.schema.Rejected` for a user record that cannot be mapped, and optionally
+   :class:`~seatkeeper.schema.SeatPlan` items for seats purchased per plan. Raise a ``ProviderError`` to
+   abort: nothing of the run is applied.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from .schema import Rejected, SeatRecord
+from .schema import Rejected, SeatPlan, SeatRecord
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ class Provider:
         """
         return None
 
-    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected]:
-        """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`).
+    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
+        """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`), plus any :class:`SeatPlan`.
 
         Must list all users, whatever their status: a user not yielded is treated as having lost their seat.
         """

@@ -8,11 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .models import Connection, Seat, SyncRun
+from .models import Connection, PlanUsage, Seat, SyncRun
 
 connection_t = Connection.__table__
 seat_t = Seat.__table__
 run_t = SyncRun.__table__
+plan_t = PlanUsage.__table__
 
 SEAT_COLUMNS = (
     connection_t.c.provider.label("provider"),
@@ -94,3 +95,33 @@ def seat_row_count(engine: Engine) -> int:
     """Number of seat history rows (all intervals, open and closed)."""
     with engine.connect() as db:
         return db.execute(sa.select(sa.func.count()).select_from(seat_t)).scalar_one()
+
+
+def plans(engine: Engine, *, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """Purchased/assigned seats per plan from each connection's latest successful run (at or before ``as_of``).
+
+    A connection whose provider reports no plans has no rows.
+    """
+    latest = sa.select(run_t.c.connection_id, sa.func.max(run_t.c.id).label("run_id")).where(
+        run_t.c.outcome == "succeeded"
+    )
+    if as_of is not None:
+        latest = latest.where(run_t.c.started_at <= as_of)
+    latest = latest.group_by(run_t.c.connection_id).subquery()
+    query = (
+        sa.select(
+            connection_t.c.provider,
+            connection_t.c.name.label("connection"),
+            plan_t.c.plan,
+            plan_t.c.license_type,
+            plan_t.c.purchased,
+            plan_t.c.assigned,
+            plan_t.c.observed_at,
+            plan_t.c.extras,
+        )
+        .join(latest, sa.and_(plan_t.c.run_id == latest.c.run_id, plan_t.c.connection_id == latest.c.connection_id))
+        .join(connection_t, plan_t.c.connection_id == connection_t.c.id)
+        .order_by(connection_t.c.provider, connection_t.c.name, plan_t.c.plan)
+    )
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]

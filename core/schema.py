@@ -94,6 +94,22 @@ class SeatRecord(BaseModel):
         return self.user_id if self.user_id else f"email:{self.email}"
 
 
+class SeatPlan(BaseModel):
+    """Seats bought under one plan against seats in use, when the provider reports it (e.g. Zoom plan usage).
+
+    ``license_type`` names the licence type the plan's seats appear as in :class:`SeatRecord` (e.g. "Licensed"),
+    so reports can set purchased against assigned; None for add-ons that are not a seat type of their own.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    plan: str = Field(description="The plan as the provider names it, e.g. 'Business' or 'Large meeting 500'.")
+    license_type: str | None = None
+    purchased: int | None = Field(None, ge=0, description="Seats bought; None when the provider does not say.")
+    assigned: int | None = Field(None, ge=0, description="Seats in use as the provider counts them.")
+    extras: dict[str, Any] = Field(default_factory=dict)
+
+
 class Rejected(BaseModel):
     """A provider record that could not be mapped; counted and reported by the sync, never stored as a seat.
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from .models import Connection, Seat, SeatActivity, SyncRun
+from .models import Connection, PlanUsage, Seat, SeatActivity, SyncRun
 
 CHUNK = 5000  # rows per executemany batch: big enough to amortise round trips, small enough for PostgreSQL
 
@@ -19,6 +19,7 @@ connection_t = Connection.__table__
 run_t = SyncRun.__table__
 seat_t = Seat.__table__
 activity_t = SeatActivity.__table__
+plan_t = PlanUsage.__table__
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 
@@ -42,6 +43,7 @@ class Changes:
     closes: list[int] = field(default_factory=list)
     activity_updates: list[tuple[int, datetime | None]] = field(default_factory=list)  # (seat id, value)
     month_activity: dict[str, datetime | None] = field(default_factory=dict)  # seat key -> value this month
+    plans: list[dict[str, Any]] = field(default_factory=list)  # SeatPlan fields, as reported by this run
 
 
 def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -171,6 +173,14 @@ def apply_run(
             ]
             for batch in chunks(rows):
                 db.execute(upsert, list(batch))
+        if changes.plans:
+            db.execute(
+                sa.insert(plan_t),
+                [
+                    {**plan, "connection_id": connection_id, "run_id": run_id, "observed_at": now}
+                    for plan in changes.plans
+                ],
+            )
         db.execute(
             sa.update(run_t)
             .where(run_t.c.id == run_id)

@@ -24,7 +24,7 @@ from .config import ConnectionConfig
 from .errors import ProviderError, SeatkeeperError, SyncInProgress
 from .locks import sync_lock
 from .provider import FetchContext, Provider
-from .schema import Rejected, SeatRecord
+from .schema import Rejected, SeatPlan, SeatRecord
 
 MAX_NOTES = 20  # rejected-record reasons kept per run; the count is always exact
 
@@ -101,10 +101,14 @@ class _Collector:
         self.rejected = 0
         self.duplicates = 0
         self.notes: list[str] = []
+        self.plans: dict[str, SeatPlan] = {}
 
     def add(self, item: Any, make_row: Callable[[SeatRecord, str], dict[str, Any]]) -> None:
         if isinstance(item, Rejected):
             self._reject(item.reason, item.key)
+            return
+        if isinstance(item, SeatPlan):
+            self.plans[item.plan] = item
             return
         if isinstance(item, dict):
             try:
@@ -113,7 +117,9 @@ class _Collector:
                 self._reject(_validation_summary(error), None)
                 return
         if not isinstance(item, SeatRecord):
-            raise ProviderError(f"the provider yielded a {type(item).__name__}, not a SeatRecord: a plugin bug")
+            raise ProviderError(
+                f"the provider yielded a {type(item).__name__}, not a SeatRecord or SeatPlan: a plugin bug"
+            )
         key = item.key
         if key in self.fetched:
             self.duplicates += 1
@@ -167,6 +173,7 @@ class _Collector:
             "rejected": self.rejected,
             "duplicates": self.duplicates,
         }
+        changes.plans = [plan.model_dump() for plan in self.plans.values()]
         return changes, counts
 
     def _invitation_of(self, key: str, email: str | None) -> str | None:

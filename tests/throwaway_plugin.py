@@ -9,13 +9,23 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from seatkeeper import AuthenticationError, FetchContext, Provider, ProviderUnavailable, Rejected, SeatRecord, Setting, hookimpl
+from seatkeeper import (
+    AuthenticationError,
+    FetchContext,
+    Provider,
+    ProviderUnavailable,
+    Rejected,
+    SeatPlan,
+    SeatRecord,
+    Setting,
+    hookimpl,
+)
 
 SECRET = "listprovider-secret-value"
 
 
 class ListProvider(Provider):
-    """Serves ``self.users`` (dicts of SeatRecord fields); ``fail_after`` makes the fetch break part way."""
+    """Serves ``self.users`` (dicts of SeatRecord fields, or ready items); ``fail_after`` breaks the fetch part way."""
 
     name = "listprovider"
     title = "List provider (tests)"
@@ -25,7 +35,7 @@ class ListProvider(Provider):
     )
 
     def __init__(self) -> None:
-        self.users: list[dict[str, Any] | Rejected] = []
+        self.users: list[dict[str, Any] | Rejected | SeatPlan] = []
         self.fail_after: int | None = None
         self.fetches = 0
 
@@ -35,7 +45,7 @@ class ListProvider(Provider):
             raise AuthenticationError("listprovider rejected the token")
         return {"region": settings.get("region")}
 
-    def fetch(self, session, context: FetchContext) -> Iterator[SeatRecord | Rejected]:
+    def fetch(self, session, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
         """Yield the configured users, failing after ``fail_after`` of them when set."""
         self.fetches += 1
         context.progress(total=len(self.users))
@@ -43,7 +53,7 @@ class ListProvider(Provider):
             if self.fail_after is not None and index >= self.fail_after:
                 raise ProviderUnavailable(f"listprovider dropped the connection after {index} users")
             context.progress(advance=1)
-            yield user if isinstance(user, Rejected) else SeatRecord(**user)
+            yield SeatRecord(**user) if isinstance(user, dict) else user
 
 
 provider = ListProvider()

@@ -237,3 +237,17 @@ def test_a_second_sync_of_the_same_connection_refuses_while_the_first_runs(engin
     assert [s["user_id"] for s in queries.seats(engine)] == ["u1"]
     assert [r["outcome"] for r in runs(engine)] == ["succeeded"]  # the refused sync recorded nothing
     assert run(engine, connection, provider, FEB).ok  # the lock is released afterwards
+
+
+def test_purchased_seats_are_recorded_per_run_and_read_as_of_a_date(engine, connection, provider):
+    from seatkeeper import SeatPlan
+
+    provider.users = [user(1), SeatPlan(plan="Business", license_type="Licensed", purchased=10, assigned=1)]
+    run(engine, connection, provider, JAN)
+    provider.users = [user(1), SeatPlan(plan="Business", license_type="Licensed", purchased=12, assigned=1)]
+    run(engine, connection, provider, FEB)
+    assert [(p["plan"], p["purchased"]) for p in queries.plans(engine)] == [("Business", 12)]
+    assert [(p["plan"], p["purchased"]) for p in queries.plans(engine, as_of=JAN + timedelta(days=1))] == [
+        ("Business", 10)
+    ]
+    assert queries.plans(engine, as_of=JAN - timedelta(days=1)) == []

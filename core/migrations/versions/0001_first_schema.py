@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "connection",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -107,7 +106,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("seat", schema=None) as batch_op:
         batch_op.drop_index("ix_seat_interval")
         batch_op.drop_index("ix_seat_email")
