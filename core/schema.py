@@ -8,6 +8,8 @@ stores them as :class:`Seat` rows.
 from __future__ import annotations
 
 import enum
+import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,12 +27,42 @@ class SeatStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+MAX_EXTRAS_JSON = 10_000  # characters of JSON per record's extras
+
+
+def clean_text(value: str) -> str:
+    """Text every database can store: no NUL characters, no lone surrogates (they are replaced)."""
+    value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)[:MAX_TEXT]
+    if isinstance(value, dict):
+        return {clean_text(str(k))[:MAX_TEXT]: _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return clean_text(str(value))[:MAX_TEXT]
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("date is out of range") from None
 
 
 class SeatRecord(BaseModel):
@@ -50,20 +82,28 @@ class SeatRecord(BaseModel):
     created_at: datetime | None = None
     extras: dict[str, Any] = Field(default_factory=dict, description="Provider-specific fields, JSON-serialisable.")
 
+    @field_validator("user_id", "email", "name", "department", "role", "license_type", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        # Before validation: one stray surrogate or NUL in a name should not reject the whole user.
+        return clean_text(value)[:MAX_TEXT] if isinstance(value, str) else value
+
     @field_validator("email")
     @classmethod
     def _lower_email(cls, value: str | None) -> str | None:
-        if value is None or value == "":
+        if value is None or value.strip() == "":
             return None
         return value.lower()
 
-    @field_validator("user_id", "name", "department", "role", "license_type")
+    @field_validator("extras", mode="before")
     @classmethod
-    def _bounded_text(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.replace("\x00", "")
-        return value[:MAX_TEXT]
+    def _storable_extras(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        value = _clean_json(value)
+        if len(json.dumps(value)) > MAX_EXTRAS_JSON:
+            raise ValueError(f"extras are larger than {MAX_EXTRAS_JSON} characters of JSON")
+        return value
 
     @field_validator("user_id", "name", "department", "role")
     @classmethod
