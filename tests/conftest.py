@@ -74,9 +74,7 @@ def _isolated_environment(monkeypatch, tmp_path):
 
 # ---- databases -------------------------------------------------------------------------------------------
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SEATKEEPER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("SEATKEEPER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
