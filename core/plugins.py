@@ -72,7 +72,12 @@ class Plugins:
     def register(self, plugin: object, name: str, package: str | None = None, version: str | None = None) -> None:
         """Register a plugin object (usually a module with ``@hookimpl`` functions) under ``name``."""
         self.pm.register(plugin, name=name)
-        self.pm.check_pending()
+        try:
+            self.pm.check_pending()
+        except Exception:
+            # Left registered, a misspelt hook would fail the check for every plugin loaded after it.
+            self.pm.unregister(name=name)
+            raise
         self.infos[name] = PluginInfo(name, package, version)
         self._providers = None
 
@@ -80,6 +85,7 @@ class Plugins:
         """Remove a plugin by name (tests use it to keep throwaway plugins from leaking)."""
         self.pm.unregister(name=name)
         self.infos.pop(name, None)
+        self.broken = [broken for broken in self.broken if broken.name != name]
         self._providers = None
 
     @property
@@ -92,29 +98,44 @@ class Plugins:
                 info.providers.clear()
             for impl in self.pm.hook.register_providers.get_hookimpls():
                 plugin_name = impl.plugin_name
+                # A plugin's providers are kept only if its hook completes: a hook that fails half way is
+                # skipped whole, like a plugin that fails to import.
+                staged: dict[str, Provider] = {}
 
-                def register(provider: Provider, _plugin_name: str = plugin_name) -> None:
+                def register(provider: Provider, _plugin_name: str = plugin_name, _staged=staged) -> None:
                     if not isinstance(provider, Provider):
                         raise TypeError(f"plugin {_plugin_name!r} registered {provider!r}, not a seatkeeper.Provider")
+                    if provider.name in _staged:
+                        raise TypeError(f"plugin {_plugin_name!r} registers two providers named {provider.name!r}")
                     if provider.name in providers:
+                        first = self._provider_plugin[provider.name]
                         raise ConfigError(
                             f"two plugins register a provider named {provider.name!r}: "
-                            f"{self._provider_plugin[provider.name]!r} and {_plugin_name!r}; uninstall one"
+                            f"{first!r} and {_plugin_name!r}; uninstall one"
                         )
-                    providers[provider.name] = provider
-                    self._provider_plugin[provider.name] = _plugin_name
+                    _staged[provider.name] = provider
 
                 try:
                     impl.function(register=register)
                 except ConfigError:
                     raise
                 except Exception as error:
-                    self.broken.append(BrokenPlugin(plugin_name, None, f"{type(error).__name__}: {error}"))
+                    self._mark_broken(plugin_name, f"{type(error).__name__}: {error}")
+                    continue
+                providers.update(staged)
+                self._provider_plugin.update(dict.fromkeys(staged, plugin_name))
             for name, plugin in self._provider_plugin.items():
                 if name in providers and plugin in self.infos:
                     self.infos[plugin].providers.append(name)
             self._providers = providers
         return self._providers
+
+    def _mark_broken(self, plugin_name: str, error: str) -> None:
+        """Record a plugin whose hook failed, once (the providers mapping is rebuilt after each register)."""
+        if any(broken.name == plugin_name for broken in self.broken):
+            return
+        info = self.infos.get(plugin_name)
+        self.broken.append(BrokenPlugin(plugin_name, info.package if info else None, error))
 
     def plugin_of(self, provider_name: str) -> PluginInfo | None:
         """The plugin that registered a provider."""
@@ -128,7 +149,9 @@ class Plugins:
             return self.providers[name]
         except KeyError:
             known = ", ".join(sorted(self.providers)) or "none"
-            raise ConfigError(f"unknown provider {name!r}: installed providers are {known}") from None
+            broken = ", ".join(sorted(b.name for b in self.broken))
+            hint = f" (plugins that failed to load: {broken}; see `seatkeeper providers`)" if broken else ""
+            raise ConfigError(f"unknown provider {name!r}: installed providers are {known}{hint}") from None
 
 
 def _name_list(value: str | None) -> set[str] | None:
