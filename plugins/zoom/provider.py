@@ -1,0 +1,169 @@
+"""The Zoom provider: Server-to-Server OAuth, then every user of the account in all three statuses."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from seatkeeper import DemoSnapshot, FetchContext, Provider, Rejected, SeatRecord, Setting
+from seatkeeper.errors import ConfigError
+
+from .auth import TokenSource, check_credential
+from .client import ZoomClient
+from .transport import Transport
+from .users import ALL_STATUSES, fetch_users
+
+DEFAULT_API_URL = "https://api.zoom.us/v2"
+DEFAULT_OAUTH_URL = "https://zoom.us/oauth/token"
+MAX_PAGE_SIZE = 2000  # Zoom's 2025 specs; the 2024 spec (and the default here) says 300
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+class ZoomProvider(Provider):
+    """Zoom licence seats through a Server-to-Server OAuth app.
+
+    The keyword arguments exist for tests and tuning; the defaults suit a real account.
+
+    :param sleep: every wait (retry backoff, ``Retry-After``) goes through it.
+    :param max_retries: retries per request for throttling, 5xx and network errors.
+    :param page_size: users per page (Zoom allows 300; newer accounts 2000).
+    :param backoff_factor: first retry waits this long, doubling each time, up to ``backoff_max`` seconds.
+    :param max_wait: a ``Retry-After`` longer than this many seconds stops the sync instead of waiting.
+    :param timeout: ``(connect, read)`` timeouts in seconds.
+    :param clock: current POSIX time, for ``Retry-After`` dates.
+    :param workers: how many status lists are fetched at once (1 = one after the other).
+    """
+
+    name = "zoom"
+    title = "Zoom"
+    settings = (
+        Setting("account_id", "Account ID of the Server-to-Server OAuth app", env="ZOOM_ACCOUNT_ID"),
+        Setting("client_id", "Client ID of the Server-to-Server OAuth app", env="ZOOM_CLIENT_ID"),
+        Setting(
+            "client_secret", "Client secret of the Server-to-Server OAuth app", secret=True, env="ZOOM_CLIENT_SECRET"
+        ),
+        Setting(
+            "api_url",
+            "Zoom API base URL (https://api.zoomgov.com/v2 for ZoomGov)",
+            required=False,
+            env="ZOOM_API_URL",
+            default=DEFAULT_API_URL,
+        ),
+        Setting(
+            "oauth_url",
+            "Zoom OAuth token URL (https://zoomgov.com/oauth/token for ZoomGov)",
+            required=False,
+            env="ZOOM_OAUTH_URL",
+            default=DEFAULT_OAUTH_URL,
+        ),
+    )
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 5,
+        page_size: int = 300,
+        backoff_factor: float = 0.5,
+        backoff_max: float = 30.0,
+        max_wait: float = 300.0,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        clock: Callable[[], float] = time.time,
+        workers: int = 3,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        if max_retries < 0:
+            raise ValueError("max_retries must not be negative")
+        self.sleep = sleep
+        self.max_retries = max_retries
+        self.page_size = page_size
+        self.backoff_factor = backoff_factor
+        self.backoff_max = backoff_max
+        self.max_wait = max_wait
+        self.timeout = timeout
+        self.clock = clock
+        self.workers = workers
+        self._tokens: dict[tuple[str, str, str, str], TokenSource] = {}
+        self._tokens_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<ZoomProvider page_size={self.page_size} max_retries={self.max_retries}>"
+
+    def transport(self) -> Transport:
+        """A new HTTP transport configured like this provider."""
+        return Transport(
+            sleep=self.sleep,
+            clock=self.clock,
+            max_retries=self.max_retries,
+            backoff_factor=self.backoff_factor,
+            backoff_max=self.backoff_max,
+            max_wait=self.max_wait,
+            timeout=self.timeout,
+        )
+
+    def authenticate(self, settings: Mapping[str, str]) -> ZoomClient:
+        """Get an access token for the connection's account and return a :class:`ZoomClient` for :meth:`fetch`.
+
+        The token is asked for here, so wrong credentials fail before anything is fetched. A token still
+        valid from an earlier connection with the same credentials is reused (Zoom may invalidate the old
+        token when a new one is issued).
+
+        :raises ConfigError: a setting is missing or malformed.
+        :raises AuthenticationError: Zoom rejects the credentials (the message says which one).
+        """
+        account_id = check_credential("account_id", settings.get("account_id", ""), "ZOOM_ACCOUNT_ID")
+        client_id = check_credential("client_id", settings.get("client_id", ""), "ZOOM_CLIENT_ID")
+        client_secret = check_credential("client_secret", settings.get("client_secret", ""), "ZOOM_CLIENT_SECRET")
+        api_url = _url(settings.get("api_url") or DEFAULT_API_URL, "api_url", "ZOOM_API_URL")
+        oauth_url = _url(settings.get("oauth_url") or DEFAULT_OAUTH_URL, "oauth_url", "ZOOM_OAUTH_URL")
+
+        key = (oauth_url, account_id, client_id, hashlib.sha256(client_secret.encode()).hexdigest())
+        with self._tokens_lock:
+            tokens = self._tokens.get(key)
+            if tokens is None:
+                tokens = TokenSource(self.transport(), oauth_url, account_id, client_id, client_secret)
+                self._tokens[key] = tokens
+        tokens.token()
+        return ZoomClient(self.transport(), tokens, api_url)
+
+    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected]:
+        """Yield every user of the account (active, inactive and pending) as a :class:`SeatRecord`.
+
+        Users that cannot be mapped come as :class:`Rejected`. Pages are streamed: memory stays flat
+        whatever the account's size.
+        """
+        if not isinstance(session, ZoomClient):
+            raise TypeError(f"ZoomProvider.fetch needs the ZoomClient from authenticate(), not {type(session)}")
+        yield from fetch_users(session, context, page_size=self.page_size, statuses=ALL_STATUSES, workers=self.workers)
+
+    @contextlib.contextmanager
+    def demo(self) -> Iterator[list[DemoSnapshot]]:
+        """Serve a fictional company's Zoom account, in monthly snapshots, from a local fake Zoom server."""
+        from .demo import demo_snapshots
+
+        with demo_snapshots() as snapshots:
+            yield snapshots
+
+
+def _url(value: str, name: str, env: str) -> str:
+    value = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+        has_credentials = bool(parts.username or parts.password)
+    except ValueError:
+        raise ConfigError(f"the Zoom {name} is not a valid URL: check {env} or the connection's {name}") from None
+    if has_credentials:  # checked before the URL is echoed in any message
+        raise ConfigError(f"the Zoom {name} must not contain a user name or password: check {env}")
+    if parts.scheme not in ("https", "http") or not hostname:
+        raise ConfigError(f"the Zoom {name} {value!r} is not an http(s) URL: check {env} or the connection's {name}")
+    if parts.scheme == "http" and hostname not in _LOOPBACK:
+        # Credentials and tokens would cross the network in clear text.
+        raise ConfigError(f"the Zoom {name} must use https (plain http is only allowed for localhost): check {env}")
+    return value
