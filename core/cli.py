@@ -18,6 +18,7 @@ from .app import App
 from .config import resolve_settings
 from .errors import ConfigError, SeatkeeperError
 from .output import Format, print_table, to_csv, to_json
+from .reports.command import report
 from .sync import SyncResult, sync_connection
 
 app = typer.Typer(
@@ -237,6 +238,9 @@ def _emit(rows, columns, format: Format, title: str) -> None:
         sys.stdout.write(to_csv(rows, columns))
     else:
         print_table(stdout, rows, columns, title=title)
+
+
+app.command("report")(report)
 
 
 @app.command()

@@ -14,7 +14,9 @@ from rich.console import Console
 
 from . import db, paths
 from .config import ConnectionConfig
+from .errors import SeatkeeperError
 from .plugins import Plugins
+from .reports.generate import write_demo_reports
 from .sync import sync_connection
 
 
@@ -66,6 +68,12 @@ def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: 
         if not outcome.syncs:
             outcome.ok = False
             outcome.syncs.append("no installed provider offers demo data")
+        else:
+            try:
+                outcome.outputs.extend(write_demo_reports(engine, directory))
+            except SeatkeeperError as error:
+                outcome.ok = False
+                outcome.syncs.append(f"reports: FAILED: {error}")
     finally:
         engine.dispose()
     return outcome

@@ -1,0 +1,265 @@
+"""How long a monthly report takes for a large account: 100k seats, 12 months of history, 5 providers.
+
+Builds the history straight into a SQLite database (bulk inserts of the rows the sync engine would have
+written: one run per connection per month, seat intervals with churn and licence changes, one activity row
+per seat per month, plan usage), then writes the last month's report in every format and prints the time
+and peak Python memory of each. A benchmark that prints figures, not a test::
+
+    python benchmarks/report_benchmark.py                 # 100,000 seats x 12 months
+    python benchmarks/report_benchmark.py --seats 20000   # quicker
+    python benchmarks/report_benchmark.py --keep bench.db # keep the database to look at it
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import sqlite3
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from seatkeeper import db
+from seatkeeper.config import Config
+from seatkeeper.reports.build import build_report
+from seatkeeper.reports.generate import ReportFormat, write_report
+from seatkeeper.reports.period import ReportMonth
+from seatkeeper.reports.settings import report_settings
+
+REPORT_MONTH = ReportMonth(2026, 3)
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a UTCDateTime in SQLite
+
+#: provider -> (connections, share of seats, licence types as (name, billable, monthly price))
+PROVIDERS = {
+    "zoom": (("zoom-emea", "zoom-us"), 0.30, (("Licensed", True, 15.99), ("Basic", False, None))),
+    "slack": (("slack",), 0.25, (("Pro", True, 8.75), ("Business+", True, 15.0), ("Guest", False, None))),
+    "github": (("github",), 0.15, (("Enterprise", True, 21.0), ("Outside collaborator", False, None))),
+    "atlassian": (("atlassian",), 0.20, (("Standard", True, 7.75), ("Premium", True, 15.25))),
+    "figma": (("figma",), 0.10, (("Professional", True, 15.0), ("Organization", True, 45.0), ("Viewer", False, None))),
+}
+DEPARTMENTS = ("Sales", "Engineering", "Finance", "HR", "Marketing", "Support", "Legal", "Operations", None)
+
+
+@dataclass
+class OpenSeat:
+    """A seat's current interval while the history is generated."""
+
+    row: int
+    person: int
+    license_index: int
+    status: str
+    department: str | None
+    activity_age: int | None  # days before each sync; None: never signed in
+
+
+def stamp(when: datetime) -> str:
+    """A time as SQLite holds it."""
+    return when.astimezone(UTC).replace(tzinfo=None).strftime(SQLITE_TIME)
+
+
+def build_history(path: Path, seats: int, months: int, seed: int = 7) -> dict[str, int]:
+    """Write ``months`` monthly syncs ending in REPORT_MONTH into a fresh database at ``path``."""
+    random.seed(seed)
+    db.open_engine(f"sqlite:///{path}").dispose()  # schema through the real migrations
+    connection = sqlite3.connect(path)
+    counts = {"seat rows": 0, "activity rows": 0, "runs": 0}
+    people = list(range(int(seats * 0.8)))
+    connection_rows: list[tuple] = []
+    layout = []
+    first = REPORT_MONTH.shifted(-(months - 1))
+    for provider, (names, share, types) in PROVIDERS.items():
+        for name in names:
+            connection_rows.append((len(connection_rows) + 1, name, provider, stamp(first.start)))
+            layout.append((len(connection_rows), provider, share / len(names), types))
+    connection.executemany(
+        "INSERT INTO connection (id, name, provider, created_at) VALUES (?, ?, ?, ?)", connection_rows
+    )
+
+    seat_sql = (
+        "INSERT INTO seat (id, connection_id, seat_key, user_id, email, name, license_type, billable, status, "
+        "department, extras, state_hash, seen_from, opened_by_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?)"
+    )
+    next_row = 1
+    run_id = 0
+    open_seats: dict[int, dict[str, OpenSeat]] = {cid: {} for cid, *_ in layout}
+    for index in range(months):
+        month = first.shifted(index)
+        when = month.start + timedelta(days=14)
+        target = int(seats * (0.85 + 0.15 * index / max(months - 1, 1)))
+        seat_rows, closes, activity_rows, runs, plans = [], [], [], [], []
+        for cid, _provider, share, types in layout:
+            run_id += 1
+            runs.append((run_id, cid, stamp(when), stamp(when + timedelta(minutes=3)), "succeeded", "[]"))
+            current = open_seats[cid]
+            if index:
+                for key in random.sample(sorted(current), k=len(current) // 50):  # 2% leave
+                    closes.append((stamp(when), run_id, current.pop(key).row))
+                for key in random.sample(sorted(current), k=len(current) // 100):  # 1% change licence
+                    seat = current[key]
+                    closes.append((stamp(when), run_id, seat.row))
+                    seat.license_index = (seat.license_index + 1) % len(types)
+                    seat.row, next_row = next_row, next_row + 1
+                    seat_rows.append(_seat_row(seat, cid, key, types, when, run_id))
+                for key in random.sample(sorted(current), k=len(current) // 200):  # 0.5% deactivated
+                    seat = current[key]
+                    if seat.status == "active":
+                        closes.append((stamp(when), run_id, seat.row))
+                        seat.status = "inactive"
+                        seat.row, next_row = next_row, next_row + 1
+                        seat_rows.append(_seat_row(seat, cid, key, types, when, run_id))
+            held = {seat.person for seat in current.values()}
+            candidates = (p for p in random.sample(people, k=len(people)) if p not in held)
+            while len(current) < int(target * share):
+                person = next(candidates)
+                status = "pending" if random.random() < 0.01 else "active"
+                key = f"email:person{person}@example.com" if status == "pending" else f"u{cid}-{person}"
+                seat = OpenSeat(next_row, person, _weighted_type(types), status, random.choice(DEPARTMENTS), _age())
+                next_row += 1
+                current[key] = seat
+                seat_rows.append(_seat_row(seat, cid, key, types, when, run_id))
+            for key, seat in current.items():
+                if random.random() < 0.3:
+                    seat.activity_age = _age()  # some people's habits change from month to month
+                if seat.activity_age is not None and seat.status != "pending":
+                    activity_rows.append((cid, key, month.label, stamp(when - timedelta(days=seat.activity_age))))
+            if _provider == "zoom":
+                licensed = sum(1 for s in current.values() if types[s.license_index][0] == "Licensed")
+                plans.append((cid, run_id, stamp(when), "Business", "Licensed", licensed + 40, licensed))
+        connection.executemany(
+            "INSERT INTO sync_run (id, connection_id, started_at, finished_at, outcome, seen, added, changed, removed, "
+            "unchanged, rejected, duplicates, notes) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?)",
+            runs,
+        )
+        connection.executemany("UPDATE seat SET seen_until = ?, closed_by_run = ? WHERE id = ?", closes)
+        connection.executemany(seat_sql, seat_rows)
+        connection.executemany(
+            "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at) VALUES (?, ?, ?, ?)",
+            activity_rows,
+        )
+        connection.executemany(
+            "INSERT INTO plan_usage (connection_id, run_id, observed_at, plan, license_type, purchased, assigned, extras) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '{}')",
+            plans,
+        )
+        connection.commit()
+        counts["seat rows"] += len(seat_rows)
+        counts["activity rows"] += len(activity_rows)
+        counts["runs"] += len(runs)
+    counts["seats held at the end"] = sum(len(current) for current in open_seats.values())
+    connection.execute("ANALYZE")
+    connection.commit()
+    connection.close()
+    return counts
+
+
+def _seat_row(seat: OpenSeat, cid: int, key: str, types, when: datetime, run_id: int) -> tuple:
+    name, billable, _ = types[seat.license_index]
+    user_id = None if key.startswith("email:") else key
+    email = f"person{seat.person}@example.com"
+    state = f"{cid}:{key}:{name}:{seat.status}"
+    return (seat.row, cid, key, user_id, email, f"Person {seat.person}", name, int(billable), seat.status,
+            seat.department, state, stamp(when), run_id)  # fmt: skip
+
+
+def _weighted_type(types) -> int:
+    return 0 if random.random() < 0.7 else random.randrange(len(types))
+
+
+def _age() -> int | None:
+    """Days since a person's last activity: mostly recent, some idle, a few never signed in."""
+    roll = random.random()
+    if roll < 0.04:
+        return None
+    if roll < 0.79:
+        return random.randrange(0, 7)
+    if roll < 0.93:
+        return random.randrange(7, 30)
+    if roll < 0.97:
+        return random.randrange(30, 90)
+    return random.randrange(90, 400)
+
+
+def settings():
+    """USD list prices for every billable licence type."""
+    prices = {p: {name: price for name, _, price in types if price} for p, (_, _, types) in PROVIDERS.items()}
+    return report_settings(Config(path=Path("benchmark.toml"), raw={"prices": {"currency": "USD", **prices}}))
+
+
+def measure(label: str, action) -> tuple[float, float]:
+    """Seconds for ``action`` (best of two), then its peak traced Python memory in MiB (a third, traced run)."""
+    timings = []
+    for _ in range(2):
+        gc.collect()
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    gc.collect()
+    tracemalloc.start()
+    action()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return min(timings), peak
+
+
+def main() -> None:
+    """Build the history, then time each format."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seats", type=int, default=100_000, help="seats held at the end (default 100,000)")
+    parser.add_argument("--months", type=int, default=12, help="months of history (default 12)")
+    parser.add_argument("--keep", type=Path, help="write the database here and keep it")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="seatkeeper-bench-"))
+    path = args.keep or workdir / "bench.db"
+    path.unlink(missing_ok=True)
+    start = time.perf_counter()
+    counts = build_history(path, args.seats, args.months)
+    print(
+        f"history built in {time.perf_counter() - start:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    )
+    print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MiB)")
+
+    engine = db.open_engine(f"sqlite:///{path}")
+    config = settings()
+    now = REPORT_MONTH.end + timedelta(days=2)
+    report = build_report(engine, REPORT_MONTH, config, now=now, list_limit=config.list_limit)
+    print(
+        f"report {REPORT_MONTH.label}: {report.totals.seats:,} seats, {report.totals.billable:,} billable, "
+        f"{report.totals.unused:,} unused, {report.changes.seats_total:,} changes, "
+        f"{report.people.people_total:,} people in several providers, monthly cost {report.totals.monthly_cost:,.2f} USD"
+    )
+    print(f"reports written to {workdir}")
+    print(f"\n{'step':<34}{'seconds':>9}{'peak MiB':>10}{'output':>12}")
+    steps = [
+        (
+            "figures (build_report, lists cut)",
+            lambda: build_report(engine, REPORT_MONTH, config, now=now, list_limit=200),
+        ),
+        ("figures (build_report, full lists)", lambda: build_report(engine, REPORT_MONTH, config, now=now)),
+    ]
+    for label, action in steps:
+        seconds, peak = measure(label, action)
+        print(f"{label:<34}{seconds:>9.2f}{peak:>10.1f}{'':>12}")
+    for fmt in ReportFormat:
+        target = workdir / f"report.{fmt.value}"
+
+        def write(fmt=fmt, target=target):
+            with target.open("w", encoding="utf-8", newline="") as out:
+                write_report(engine, fmt, out, REPORT_MONTH, config, now=now)
+
+        seconds, peak = measure(fmt.value, write)
+        size = f"{target.stat().st_size / 2**10:,.0f} KiB"
+        print(f"{'write ' + fmt.value:<34}{seconds:>9.2f}{peak:>10.1f}{size:>12}")
+    engine.dispose()
+    print(
+        f"\nprocess peak RSS (history generation included): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:,.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,591 @@
+"""Assembling a :class:`~seatkeeper.reports.model.Report` from the SQL figures and the configured prices.
+
+Python here only walks aggregated rows (a few per connection, licence type and category) and the list of
+changed seats; counting happens in the database (:mod:`seatkeeper.reports.figures`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from seatkeeper import queries
+from seatkeeper.errors import ConfigError
+
+from . import figures
+from .figures import EVERYTHING, Scope
+from .model import (
+    CHANGE_KINDS,
+    ZERO,
+    ChangeSummary,
+    ConnectionReport,
+    DepartmentLine,
+    Freshness,
+    LicenceLine,
+    PeopleSummary,
+    Person,
+    PersonSeat,
+    PlanLine,
+    ProviderReport,
+    Report,
+    SeatChange,
+    Totals,
+    TrendPoint,
+    UnusedBucket,
+    UnusedSeat,
+    UnusedSummary,
+)
+from .period import ReportMonth, check_not_future
+from .settings import ReportSettings
+
+TREND_MONTHS = 12
+
+
+def build_report(
+    engine: Engine,
+    month: ReportMonth,
+    settings: ReportSettings,
+    *,
+    scope: Scope = EVERYTHING,
+    now: datetime | None = None,
+    list_limit: int | None = None,
+) -> Report:
+    """The report for ``month``: seats held at its end (or at ``now`` while it runs), priced by ``settings``.
+
+    :param list_limit: rows kept in each seat list (unused seats, changes, people); None keeps all.
+    Raises ConfigError for a month in the future, or one with no successfully synced data in scope.
+    """
+    source = seat_source(engine, month, settings, scope=scope, now=now)
+    now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
+    activity_reported, unused_days, seats = source.activity_reported, source.unused_days, source.seats
+    counts = figures.seat_counts(engine, seats)
+    plans = [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in {r["name"] for r in known}]
+
+    freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
+    providers = _providers(known, counts, plans, freshness, activity_reported, unused_days, settings)
+    totals = Totals()
+    for provider in providers:
+        totals.add(provider.totals)
+
+    categories = sorted({row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank)
+    labels = source.labels
+    unused_rows = figures.unused_seat_rows(engine, seats, categories, list_limit)
+
+    warnings = [warning for report in freshness.values() for warning in report.warnings]
+    warnings += _price_warnings(providers, settings, scope)
+    return Report(
+        month=month.label,
+        month_title=month.title,
+        previous_month=month.shifted(-1).label,
+        period_start=month.start,
+        as_of=cutoff,
+        in_progress=cutoff < month.last_instant,
+        generated_at=now,
+        currency=settings.currency,
+        provider_filter=scope.provider,
+        connection_filter=scope.connection,
+        totals=totals,
+        providers=providers,
+        unused=UnusedSummary(
+            buckets=_overall_buckets(providers, labels),
+            seats=[_unused_seat(row, labels, source.idle_rules, settings) for row in unused_rows],
+            seats_total=totals.unused,
+        ),
+        changes=_changes(engine, ids, month, cutoff, runs, settings, list_limit),
+        departments=_departments(counts, known, settings),
+        people=_people(engine, ids, cutoff, settings, list_limit),
+        trend=_trend(engine, ids, month, now, runs, settings),
+        freshness=list(freshness.values()),
+        warnings=warnings,
+        list_limit=list_limit,
+    )
+
+
+@dataclass
+class SeatSource:
+    """What every part of a report starts from: the connections in scope and the seats held at the cut-off."""
+
+    now: datetime
+    cutoff: datetime
+    connections: list[dict[str, Any]]
+    ids: list[int]
+    runs: dict[int, dict[str, Any]]
+    activity_reported: set[int]
+    unused_days: dict[str, tuple[int, ...]]
+    #: Per connection id: idle thresholds and the time they count back from.
+    idle_rules: dict[int, figures.IdleRule]
+    #: Usage category key -> label, for every category this report can show.
+    labels: dict[str, str]
+    #: Seats held at the cut-off with their activity and usage category (a CTE to select from).
+    seats: Any
+
+
+def seat_source(
+    engine: Engine,
+    month: ReportMonth,
+    settings: ReportSettings,
+    *,
+    scope: Scope = EVERYTHING,
+    now: datetime | None = None,
+) -> SeatSource:
+    """The connections in scope at ``month``'s cut-off and the query for the seats they held.
+
+    Raises ConfigError for a month in the future, or one with no successfully synced data in scope.
+    """
+    now = now or datetime.now(UTC)
+    check_not_future(month, now)
+    cutoff = month.cutoff(now)
+    known = figures.connections(engine, scope, cutoff)
+    if not known:
+        raise ConfigError(_nothing_in_scope(engine, scope, month))
+    ids = [row["id"] for row in known]
+    runs = figures.run_status(engine, ids, cutoff)
+    if not any(runs[i]["last_success_at"] for i in ids):
+        raise ConfigError(f"no connection{_scope_words(scope)} had synced successfully by the end of {month.label}")
+    activity_reported = figures.connections_with_activity(engine, ids, month.label)
+    unused_days = {provider: settings.unused_days_for(provider) for provider in {row["provider"] for row in known}}
+    idle_rules = {
+        row["id"]: figures.IdleRule(runs[row["id"]]["last_success_at"] or cutoff, unused_days[row["provider"]])
+        for row in known
+    }
+    seats = figures.seats_with_usage(ids, cutoff, month.label, idle_rules, activity_reported)
+    labels = {figures.ACTIVE: "Active", figures.UNKNOWN: "Activity not reported"}
+    for days in unused_days.values():
+        labels.update(figures.category_labels(figures.idle_buckets(days)))
+    return SeatSource(now, cutoff, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats)
+
+
+def _scope_words(scope: Scope) -> str:
+    if scope.connection:
+        return f" named {scope.connection!r}"
+    if scope.provider:
+        return f" of provider {scope.provider!r}"
+    return ""
+
+
+def _nothing_in_scope(engine: Engine, scope: Scope, month: ReportMonth) -> str:
+    everything = figures.connections(engine, EVERYTHING, datetime.max.replace(tzinfo=UTC))
+    if not everything:
+        return "no seats have been synced yet: run `seatkeeper sync` first"
+    if scope.provider and scope.provider not in {row["provider"] for row in everything}:
+        names = ", ".join(sorted({row["provider"] for row in everything}))
+        return f"no connection of provider {scope.provider!r} has been synced (synced providers: {names})"
+    if scope.connection and scope.connection not in {row["name"] for row in everything}:
+        names = ", ".join(sorted(row["name"] for row in everything))
+        return f"no connection named {scope.connection!r} has been synced (synced connections: {names})"
+    return f"no connection{_scope_words(scope)} had been synced by the end of {month.label}"
+
+
+# ---- providers and connections -------------------------------------------------------------------------------
+
+
+def _providers(known, counts, plans, freshness, activity_reported, unused_days, settings) -> list[ProviderReport]:
+    by_connection: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in counts:
+        by_connection[row["connection_id"]].append(row)
+    plans_by_connection: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for plan in plans:
+        plans_by_connection[plan["connection"]].append(plan)
+
+    reports: dict[str, ProviderReport] = {}
+    for row in known:
+        provider = row["provider"]
+        connection = _connection(
+            row,
+            by_connection[row["id"]],
+            plans_by_connection.get(row["name"]),
+            freshness[row["id"]],
+            row["id"] in activity_reported,
+            unused_days[provider],
+            settings,
+        )
+        if provider not in reports:
+            reports[provider] = ProviderReport(provider, settings.has_prices(provider), [], [], Totals())
+        report = reports[provider]
+        report.connections.append(connection)
+        report.totals.add(connection.totals)
+        for line in connection.licence_types:
+            if line.billable and line.unit_price is None and line.license_type not in report.missing_prices:
+                report.missing_prices.append(line.license_type)
+    for report in reports.values():
+        report.missing_prices.sort()
+    return list(reports.values())
+
+
+def _connection(row, counts, plans, freshness, activity_reported, unused_days, settings) -> ConnectionReport:
+    provider = row["provider"]
+    lines: dict[tuple[str, bool], LicenceLine] = {}
+    buckets = {
+        bucket.category: UnusedBucket(bucket.category, bucket.label)
+        for bucket in _connection_buckets(unused_days, activity_reported)
+    }
+    totals = Totals()
+    for count in counts:
+        key = (count["license_type"], bool(count["billable"]))
+        line = lines.get(key)
+        if line is None:
+            price = settings.price(provider, key[0])
+            line = lines[key] = LicenceLine(key[0], key[1], 0, 0, 0, 0, price, None)
+        seats = count["seats"]
+        line.seats += seats
+        status = count["status"]
+        if status in ("active", "inactive", "pending"):
+            setattr(line, status, getattr(line, status) + seats)
+        if line.billable and count["usage"] in buckets:
+            bucket = buckets[count["usage"]]
+            bucket.seats += seats
+            _charge(bucket, line.unit_price, seats)
+    for line in lines.values():
+        totals.seats += line.seats
+        totals.pending += line.pending
+        if line.billable:
+            totals.billable += line.seats
+            if line.unit_price is None:
+                totals.unpriced_seats += line.seats
+            else:
+                line.monthly_cost = line.unit_price * line.seats
+                totals.seat_cost += line.monthly_cost
+        else:
+            totals.free += line.seats
+            line.monthly_cost = ZERO
+    for bucket in buckets.values():
+        totals.unused += bucket.seats
+        totals.unused_cost += bucket.monthly_cost
+        totals.unused_unpriced_seats += bucket.unpriced_seats
+    plan_lines = None if plans is None else [_plan(plan, lines, provider, settings) for plan in plans]
+    for plan in plan_lines or []:
+        if plan.unassigned and plan.unassigned > 0:
+            totals.unassigned += plan.unassigned
+            totals.unassigned_cost += plan.unassigned_cost or ZERO
+    totals.monthly_cost = totals.seat_cost + _bought_beyond_held(plan_lines or [], lines)
+    return ConnectionReport(
+        provider=provider,
+        connection=row["name"],
+        licence_types=sorted(lines.values(), key=lambda line: (not line.billable, line.license_type)),
+        plans=plan_lines,
+        unused=list(buckets.values()),
+        activity_reported=activity_reported,
+        unused_days=list(unused_days),
+        totals=totals,
+        freshness=freshness,
+    )
+
+
+def _bought_beyond_held(plans: list[PlanLine], lines: dict[tuple[str, bool], LicenceLine]) -> Decimal:
+    """Cost of seats bought but not held, per licence type: max(purchased − held, 0) × price.
+
+    Counted against the seats held, not the provider's "assigned" figure: a provider may leave pending
+    invitations out of "assigned" while they hold a seat here, and they must not be paid for twice.
+    """
+    purchased: dict[str, int] = defaultdict(int)
+    prices: dict[str, Decimal] = {}
+    for plan in plans:
+        if plan.license_type is not None and plan.purchased is not None and plan.unit_price is not None:
+            purchased[plan.license_type] += plan.purchased
+            prices[plan.license_type] = plan.unit_price
+    extra = ZERO
+    for license_type, bought in purchased.items():
+        held = sum(line.seats for (name, billable), line in lines.items() if name == license_type and billable)
+        extra += max(bought - held, 0) * prices[license_type]
+    return extra
+
+
+def _connection_buckets(unused_days, activity_reported) -> list[UnusedBucket]:
+    fixed = ["pending", "deactivated"] + (["never"] if activity_reported else [])
+    buckets = [UnusedBucket(category, figures.FIXED_CATEGORIES[category]) for category in fixed]
+    if activity_reported:
+        buckets += [UnusedBucket(b.category, b.label) for b in figures.idle_buckets(unused_days)]
+    return buckets
+
+
+def _charge(target, price: Decimal | None, seats: int) -> None:
+    """Add the cost of ``seats`` billable seats at ``price`` to ``target`` (or count them as unpriced)."""
+    if price is None:
+        target.unpriced_seats += seats
+    else:
+        target.monthly_cost += price * seats
+
+
+def _plan(plan, lines, provider, settings) -> PlanLine:
+    license_type = plan["license_type"]
+    assigned = plan["assigned"]
+    if assigned is None and license_type is not None and plan["purchased"] is not None:
+        # The provider says how many it sold but not how many are used: count the seats we hold.
+        assigned = sum(line.seats for (name, billable), line in lines.items() if name == license_type)
+    purchased = plan["purchased"]
+    unassigned = purchased - assigned if purchased is not None and assigned is not None else None
+    price = settings.price(provider, license_type) if license_type else None
+    cost = price * max(unassigned, 0) if price is not None and unassigned is not None else None
+    return PlanLine(plan["plan"], license_type, purchased, assigned, unassigned, price, cost, plan["observed_at"])
+
+
+def connection_freshness(row, runs, cutoff: datetime, settings: ReportSettings) -> Freshness:
+    """How current one connection's data is at ``cutoff``, with warnings for a failed, stale or missing sync.
+
+    :param row: the connection (``name``, ``provider``); :param runs: its :func:`figures.run_status` entry.
+    """
+    provider, name = row["provider"], row["name"]
+    limit = settings.stale_after_days_for(provider)
+    last = runs["last_success_at"]
+    age = (cutoff - last).days if last else None
+    warnings = []
+    if last is None:
+        status = "never"
+        warnings.append(f"{name}: no successful sync by {_day(cutoff)}, so its seats are missing from this report")
+    elif runs["latest_outcome"] == "failed":
+        status = "failed"
+        warnings.append(
+            f"{name}: the latest sync ({_day(runs['latest_run_at'])}) failed"
+            + (f" ({runs['latest_error']})" if runs["latest_error"] else "")
+            + f"; figures are from the last successful sync on {_day(last)}"
+        )
+    else:
+        status = "ok"
+    if last is not None and age > limit:
+        status = "stale" if status == "ok" else status
+        warnings.append(
+            f"{name}: stale data, the last successful sync ({_day(last)}) was {age} days before {_day(cutoff)} "
+            f"(limit {limit}); later changes are missing from this report"
+        )
+    return Freshness(
+        provider=provider,
+        connection=name,
+        last_success_at=last,
+        latest_run_at=runs["latest_run_at"],
+        latest_outcome=runs["latest_outcome"],
+        latest_error=runs["latest_error"],
+        age_days=age,
+        stale_after_days=limit,
+        status=status,
+        warnings=warnings,
+    )
+
+
+def _day(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d")
+
+
+def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSettings, scope: Scope) -> list[str]:
+    warnings = []
+    held: dict[str, set[str]] = defaultdict(set)
+    for provider in providers:
+        if provider.missing_prices and provider.prices_set:
+            warnings.append(
+                f"{provider.provider}: no price for billable licence type(s) {', '.join(provider.missing_prices)}; "
+                "their seats are left out of the costs"
+            )
+        for connection in provider.connections:
+            held[provider.provider].update(line.license_type for line in connection.licence_types)
+    for provider, prices in sorted(settings.prices.items()):
+        if scope.connection or (scope.provider and provider != scope.provider):
+            continue  # a filtered report cannot tell a misspelt price from one for seats it leaves out
+        if provider not in held:
+            warnings.append(
+                f"[prices.{provider}] matches no provider in this report (providers: {', '.join(sorted(held))})"
+            )
+            continue
+        unknown = sorted(set(prices) - held[provider])
+        if unknown:
+            warnings.append(
+                f"[prices.{provider}] names licence type(s) no seat holds: {', '.join(unknown)} "
+                f"(held: {', '.join(sorted(held[provider]))}); check the spelling"
+            )
+    return warnings
+
+
+def _overall_buckets(providers: Iterable[ProviderReport], labels: dict[str, str]) -> list[UnusedBucket]:
+    overall: dict[str, UnusedBucket] = {}
+    for provider in providers:
+        for connection in provider.connections:
+            for bucket in connection.unused:
+                total = overall.setdefault(bucket.category, UnusedBucket(bucket.category, labels[bucket.category]))
+                total.seats += bucket.seats
+                total.monthly_cost += bucket.monthly_cost
+                total.unpriced_seats += bucket.unpriced_seats
+    return sorted(overall.values(), key=lambda bucket: figures.category_rank(bucket.category))
+
+
+def _unused_seat(row, labels, idle_rules, settings) -> UnusedSeat:
+    activity = row["last_activity_at"]
+    return UnusedSeat(
+        provider=row["provider"],
+        connection=row["connection"],
+        seat_key=row["seat_key"],
+        email=row["email"],
+        name=row["name"],
+        department=row["department"],
+        license_type=row["license_type"],
+        status=row["status"],
+        category=row["usage"],
+        category_label=labels[row["usage"]],
+        last_activity_at=activity,
+        idle_days=(idle_rules[row["connection_id"]].observed_at - activity).days if activity else None,
+        monthly_cost=settings.price(row["provider"], row["license_type"]),
+    )
+
+
+# ---- changes -----------------------------------------------------------------------------------------------------
+
+
+def _changes(engine, ids, month: ReportMonth, cutoff: datetime, runs, settings, list_limit) -> ChangeSummary:
+    previous = month.shifted(-1)
+    before = previous.last_instant
+    compared = any(run["first_success_at"] and run["first_success_at"] <= before for run in runs.values())
+    changes: list[SeatChange] = []
+    if compared:
+        arrived, departed = figures.seat_differences(engine, ids, before, cutoff)
+        changes = _classify(arrived, departed, settings)
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
+    billable_change, cost_change = 0, ZERO
+    for change in changes:
+        counts[change.kind] += 1
+        billable_change += int(bool(change.after_billable)) - int(bool(change.before_billable))
+        cost_change += change.cost_change or ZERO
+    changes.sort(key=lambda c: (CHANGE_KINDS.index(c.kind), c.provider, c.connection, c.email or "", c.seat_key))
+    return ChangeSummary(
+        previous_month=previous.label,
+        compared=compared,
+        counts=counts,
+        billable_change=billable_change,
+        cost_change=cost_change,
+        seats=changes if list_limit is None else changes[:list_limit],
+        seats_total=len(changes),
+    )
+
+
+def _classify(arrived: list[dict], departed: list[dict], settings: ReportSettings) -> list[SeatChange]:
+    # A seat whose key changed (an accepted invitation gets a user id) is the same person: pair by email.
+    departed_by_email: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    for row in departed:
+        if row["email"]:
+            departed_by_email[(row["connection_id"], row["email"])].append(row)
+    paired: set[int] = set()
+    changes = []
+    for row in arrived:
+        before = None
+        if row["before_license_type"] is not None:
+            before = {"license_type": row["before_license_type"], "billable": row["before_billable"]}
+        elif departed_by_email.get((row["connection_id"], row["email"])):
+            before = departed_by_email[(row["connection_id"], row["email"])].pop()
+            paired.add(id(before))
+        if before is not None and (before["license_type"], bool(before["billable"])) == (
+            row["license_type"],
+            bool(row["billable"]),
+        ):
+            continue
+        changes.append(_change(row, before, settings))
+    changes += [_change(row, row, settings, removed=True) for row in departed if id(row) not in paired]
+    return changes
+
+
+def _change(row, before, settings, removed: bool = False) -> SeatChange:
+    provider = row["provider"]
+    if removed:
+        after_type, after_billable = None, None
+    else:
+        after_type, after_billable = row["license_type"], bool(row["billable"])
+    before_type = before["license_type"] if before else None
+    before_billable = bool(before["billable"]) if before else None
+    cost_before = _seat_cost(settings, provider, before_type, before_billable)
+    cost_after = _seat_cost(settings, provider, after_type, after_billable)
+    if before is None:
+        kind = "added"
+    elif removed:
+        kind = "removed"
+    else:
+        kind = _direction(before_billable, after_billable, cost_before, cost_after)
+    return SeatChange(
+        kind=kind,
+        provider=provider,
+        connection=row["connection"],
+        seat_key=row["seat_key"],
+        email=row["email"],
+        name=row["name"],
+        department=row["department"],
+        before_license_type=before_type,
+        before_billable=before_billable,
+        after_license_type=after_type,
+        after_billable=after_billable,
+        cost_change=None if cost_before is None or cost_after is None else cost_after - cost_before,
+    )
+
+
+def _seat_cost(settings, provider, license_type, billable) -> Decimal | None:
+    """Monthly cost of one seat: 0 for no seat or a free one, None when a billable type has no price."""
+    if license_type is None or not billable:
+        return ZERO
+    return settings.price(provider, license_type)
+
+
+def _direction(before_billable, after_billable, cost_before, cost_after) -> str:
+    """upgraded: free to billable, or to a pricier type; downgraded: the reverse; changed: neither can be told."""
+    if before_billable != after_billable:
+        return "upgraded" if after_billable else "downgraded"
+    if cost_before is not None and cost_after is not None and cost_before != cost_after:
+        return "upgraded" if cost_after > cost_before else "downgraded"
+    return "changed"
+
+
+# ---- departments, people, trend -------------------------------------------------------------------------------
+
+
+def _departments(counts, known, settings) -> list[DepartmentLine]:
+    provider_of = {row["id"]: row["provider"] for row in known}
+    departments: dict[str | None, DepartmentLine] = {}
+    for row in counts:
+        line = departments.setdefault(row["department"], DepartmentLine(row["department"]))
+        line.seats += row["seats"]
+        if row["billable"]:
+            line.billable += row["seats"]
+            _charge(line, settings.price(provider_of[row["connection_id"]], row["license_type"]), row["seats"])
+    return sorted(
+        departments.values(), key=lambda d: (d.department is None, -d.monthly_cost, -d.billable, d.department or "")
+    )
+
+
+def _people(engine, ids, cutoff, settings, list_limit) -> PeopleSummary:
+    total, rows = figures.multi_provider_people(engine, ids, cutoff, list_limit)
+    people: dict[str, Person] = {}
+    for row in rows:
+        person = people.get(row["email"])
+        if person is None:
+            person = people[row["email"]] = Person(row["email"], row["name"], [], [], row["billable_seats"], ZERO, 0)
+        person.name = person.name or row["name"]
+        if row["provider"] not in person.providers:
+            person.providers.append(row["provider"])
+        billable = bool(row["billable"])
+        price = settings.price(row["provider"], row["license_type"]) if billable else ZERO
+        cost = None if price is None else price * row["seats"]
+        person.seats.append(
+            PersonSeat(row["provider"], row["connection"], row["license_type"], billable, row["seats"], cost)
+        )
+        if billable:
+            _charge(person, price, row["seats"])
+    return PeopleSummary(list(people.values()), total)
+
+
+def _trend(engine, ids, month: ReportMonth, now, runs, settings) -> list[TrendPoint]:
+    months = [month.shifted(-back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    cutoffs = {m.label: m.cutoff(now) for m in months}
+    first_success = min((run["first_success_at"] for run in runs.values() if run["first_success_at"]), default=None)
+    points = {
+        label: TrendPoint(label, first_success is not None and first_success <= cutoff, 0, 0, ZERO, 0)
+        for label, cutoff in cutoffs.items()
+    }
+    for row in figures.trend_counts(engine, ids, cutoffs):
+        point = points[row["month"]]
+        point.seats += row["seats"]
+        if row["billable"]:
+            point.billable += row["seats"]
+            price = settings.price(row["provider"], row["license_type"])
+            if price is None:
+                point.unpriced_seats += row["seats"]
+            else:
+                point.seat_cost += price * row["seats"]
+    return list(points.values())

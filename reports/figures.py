@@ -1,0 +1,447 @@
+"""The SQL behind a report: seats held at an instant, aggregated in the database.
+
+Every figure is read from the history intervals as they stood at the report's cut-off (``held_at``), and
+activity from ``seat_activity`` (the latest month at or before the report month), never from the current
+rows, so a past month's report comes out the same whenever it is rebuilt. Queries return aggregated rows;
+only the seat lists (unused seats, changes, the CSV) return one row per seat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from seatkeeper.models import Connection, SeatActivity, SyncRun, UTCDateTime
+from seatkeeper.queries import held_at, seat_t
+
+connection_t = Connection.__table__
+run_t = SyncRun.__table__
+activity_t = SeatActivity.__table__
+
+SUCCEEDED = "succeeded"
+
+#: Unused categories in the order a report lists them (idle buckets follow, longest idle first).
+FIXED_CATEGORIES = {
+    "pending": "Pending invitation",
+    "deactivated": "Deactivated, still assigned",
+    "never": "Never signed in",
+}
+ACTIVE, UNKNOWN = "active", "unknown"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which connections a report covers (None: all)."""
+
+    provider: str | None = None
+    connection: str | None = None
+
+    def where(self, query: sa.Select) -> sa.Select:
+        """``query`` (joined to ``connection``) limited to this scope."""
+        if self.provider:
+            query = query.where(connection_t.c.provider == self.provider)
+        if self.connection:
+            query = query.where(connection_t.c.name == self.connection)
+        return query
+
+
+#: The whole database: every provider and connection.
+EVERYTHING = Scope()
+
+
+@dataclass(frozen=True)
+class IdleBucket:
+    """Seats whose last activity is at least ``low`` days (and under ``high`` days) before the cut-off."""
+
+    low: int
+    high: int | None
+
+    @property
+    def category(self) -> str:
+        """Stable key, e.g. ``idle_30_59`` or ``idle_90_plus``."""
+        return f"idle_{self.low}_{'plus' if self.high is None else self.high - 1}"
+
+    @property
+    def label(self) -> str:
+        """Words for the bucket, e.g. ``No activity for 30–59 days``."""
+        span = f"{self.low}+" if self.high is None else f"{self.low}–{self.high - 1}"
+        return f"No activity for {span} days"
+
+
+def idle_buckets(days: Sequence[int]) -> list[IdleBucket]:
+    """Buckets for thresholds such as (30, 60, 90): 30–59, 60–89, 90+ days, longest idle first."""
+    bounds = list(days)
+    buckets = [IdleBucket(low, high) for low, high in zip(bounds, bounds[1:] + [None], strict=True)]
+    return buckets[::-1]
+
+
+def category_labels(buckets: Sequence[IdleBucket]) -> dict[str, str]:
+    """Category key -> label for the fixed categories plus ``buckets``."""
+    return {**FIXED_CATEGORIES, **{bucket.category: bucket.label for bucket in buckets}}
+
+
+def category_rank(category: str) -> tuple[int, int]:
+    """Sort key: pending, deactivated, never, then idle buckets from the longest idle."""
+    if category in FIXED_CATEGORIES:
+        return (list(FIXED_CATEGORIES).index(category), 0)
+    low = int(category.split("_")[1]) if category.startswith("idle_") else 0
+    return (len(FIXED_CATEGORIES), -low)
+
+
+# ---- connections and runs ----------------------------------------------------------------------------------
+
+
+def connections(engine: Engine, scope: Scope, cutoff: datetime) -> list[dict[str, Any]]:
+    """Connections in scope that existed at ``cutoff``: id, name, provider."""
+    query = sa.select(connection_t.c.id, connection_t.c.name, connection_t.c.provider).where(
+        connection_t.c.created_at <= cutoff
+    )
+    query = scope.where(query).order_by(connection_t.c.provider, connection_t.c.name)
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]
+
+
+def run_status(engine: Engine, connection_ids: Sequence[int], cutoff: datetime) -> dict[int, dict[str, Any]]:
+    """Per connection, as of ``cutoff``: first and last successful sync, and the latest run's outcome."""
+    if not connection_ids:
+        return {}
+    successes = (
+        sa.select(
+            run_t.c.connection_id,
+            sa.func.min(run_t.c.started_at).label("first_success_at"),
+            sa.func.max(run_t.c.started_at).label("last_success_at"),
+        )
+        .where(run_t.c.outcome == SUCCEEDED, run_t.c.started_at <= cutoff, run_t.c.connection_id.in_(connection_ids))
+        .group_by(run_t.c.connection_id)
+    )
+    ranked = (
+        sa.select(
+            run_t.c.connection_id,
+            run_t.c.started_at,
+            run_t.c.outcome,
+            run_t.c.error,
+            sa.func.row_number()
+            .over(partition_by=run_t.c.connection_id, order_by=(run_t.c.started_at.desc(), run_t.c.id.desc()))
+            .label("position"),
+        )
+        .where(run_t.c.started_at <= cutoff, run_t.c.connection_id.in_(connection_ids))
+        .subquery()
+    )
+    latest = sa.select(ranked.c.connection_id, ranked.c.started_at, ranked.c.outcome, ranked.c.error).where(
+        ranked.c.position == 1
+    )
+    status: dict[int, dict[str, Any]] = {
+        connection_id: {
+            "first_success_at": None,
+            "last_success_at": None,
+            "latest_run_at": None,
+            "latest_outcome": None,
+            "latest_error": None,
+        }
+        for connection_id in connection_ids
+    }
+    with engine.connect() as db:
+        for row in db.execute(successes):
+            status[row.connection_id].update(first_success_at=row.first_success_at, last_success_at=row.last_success_at)
+        for row in db.execute(latest):
+            status[row.connection_id].update(
+                latest_run_at=row.started_at, latest_outcome=row.outcome, latest_error=row.error
+            )
+    return status
+
+
+def connections_with_activity(engine: Engine, connection_ids: Sequence[int], month: str) -> set[int]:
+    """Connections that recorded any activity in or before ``month`` (the others' providers report none)."""
+    if not connection_ids:
+        return set()
+    recorded = (
+        sa.select(activity_t.c.connection_id)
+        .where(activity_t.c.connection_id == connection_t.c.id, activity_t.c.month <= month)
+        .exists()
+    )
+    query = sa.select(connection_t.c.id).where(connection_t.c.id.in_(connection_ids), recorded)
+    with engine.connect() as db:
+        return set(db.execute(query).scalars())
+
+
+# ---- seats held at an instant ---------------------------------------------------------------------------------
+
+
+def _held_query(connection_ids: Sequence[int], cutoff: datetime, *columns: Any) -> sa.Select:
+    return (
+        sa.select(*columns)
+        .select_from(seat_t.join(connection_t, seat_t.c.connection_id == connection_t.c.id))
+        .where(held_at(cutoff), seat_t.c.connection_id.in_(connection_ids))
+    )
+
+
+def held_seats(connection_ids: Sequence[int], cutoff: datetime) -> sa.Subquery:
+    """Seats held at ``cutoff`` (identity and licence only, no activity)."""
+    return _held_query(
+        connection_ids,
+        cutoff,
+        seat_t.c.connection_id,
+        connection_t.c.provider,
+        connection_t.c.name.label("connection"),
+        seat_t.c.seat_key,
+        seat_t.c.email,
+        seat_t.c.name,
+        seat_t.c.department,
+        seat_t.c.license_type,
+        seat_t.c.billable,
+    ).subquery()
+
+
+@dataclass(frozen=True)
+class IdleRule:
+    """How one connection's idle seats are told: thresholds, counted back from the time of its data."""
+
+    #: The connection's last successful sync at or before the cut-off: activity cannot be newer than
+    #: that, so idleness is measured up to it (a sync on the 2nd must not make everyone look 29 days idle).
+    observed_at: datetime
+    days: tuple[int, ...]
+
+
+def seats_with_usage(
+    connection_ids: Sequence[int],
+    cutoff: datetime,
+    month: str,
+    idle_rules: Mapping[int, IdleRule],
+    activity_reported: set[int],
+) -> sa.CTE:
+    """Seats held at ``cutoff`` with their last activity as of ``month`` and their usage category.
+
+    The category is one of pending, deactivated, never, an idle bucket (per connection thresholds), active,
+    or unknown (the provider reports no activity). Materialised so the per-seat activity lookup runs once.
+    """
+    latest_activity = (
+        sa.select(activity_t.c.last_activity_at)
+        .where(
+            activity_t.c.connection_id == seat_t.c.connection_id,
+            activity_t.c.seat_key == seat_t.c.seat_key,
+            activity_t.c.month <= month,
+        )
+        .order_by(activity_t.c.month.desc())
+        .limit(1)
+        .correlate(seat_t)
+        .scalar_subquery()
+    )
+    seats = (
+        _held_query(
+            connection_ids,
+            cutoff,
+            seat_t.c.connection_id,
+            connection_t.c.provider,
+            connection_t.c.name.label("connection"),
+            seat_t.c.seat_key,
+            seat_t.c.user_id,
+            seat_t.c.email,
+            seat_t.c.name,
+            seat_t.c.department,
+            seat_t.c.role,
+            seat_t.c.license_type,
+            seat_t.c.billable,
+            seat_t.c.status,
+            seat_t.c.created_at,
+            latest_activity.label("last_activity_at"),
+        )
+        .cte("held_seats")
+        .prefix_with("MATERIALIZED")
+    )
+    usage = _usage_case(seats, idle_rules, activity_reported)
+    return sa.select(*seats.c, usage.label("usage")).cte("seats_with_usage")
+
+
+def _usage_case(seats: sa.CTE, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Case:
+    activity, connection_id = seats.c.last_activity_at, seats.c.connection_id
+    whens: list[tuple[Any, str]] = [
+        (seats.c.status == "pending", "pending"),
+        (seats.c.status == "inactive", "deactivated"),
+        (connection_id.not_in(sorted(activity_reported)), UNKNOWN),
+        (activity.is_(None), "never"),
+    ]
+    for seat_connection, rule in sorted(idle_rules.items()):
+        for bucket in idle_buckets(rule.days):
+            limit = sa.literal(rule.observed_at - timedelta(days=bucket.low), UTCDateTime)
+            whens.append((sa.and_(connection_id == seat_connection, activity <= limit), bucket.category))
+    return sa.case(*whens, else_=ACTIVE)
+
+
+def seat_counts(engine: Engine, seats: sa.CTE) -> list[dict[str, Any]]:
+    """Seat counts by connection, licence type, billable, status, usage category and department."""
+    columns = (
+        seats.c.connection_id,
+        seats.c.license_type,
+        seats.c.billable,
+        seats.c.status,
+        seats.c.usage,
+        seats.c.department,
+    )
+    query = sa.select(*columns, sa.func.count().label("seats")).group_by(*columns)
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]
+
+
+def unused_seat_rows(engine: Engine, seats: sa.CTE, categories: Sequence[str], limit: int | None) -> list[dict]:
+    """Billable seats in an unused category: pending, deactivated, never signed in, then the longest idle first."""
+    ordered = sorted(categories, key=category_rank)
+    if not ordered or limit == 0:
+        return []
+    rank = sa.case({category: index for index, category in enumerate(ordered)}, value=seats.c.usage)
+    query = (
+        sa.select(seats)
+        .where(seats.c.billable.is_(True), seats.c.usage.in_(ordered))
+        .order_by(
+            rank,
+            seats.c.last_activity_at.asc().nulls_first(),
+            seats.c.provider,
+            seats.c.connection,
+            seats.c.email,
+            seats.c.seat_key,
+        )
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]
+
+
+def iter_seat_rows(engine: Engine, seats: sa.CTE, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """Every held seat, one row at a time (streamed), ordered by provider, connection and email."""
+    query = sa.select(seats).order_by(seats.c.provider, seats.c.connection, seats.c.email, seats.c.seat_key)
+    with engine.connect() as db:
+        result = db.execution_options(stream_results=True, yield_per=batch).execute(query)
+        for row in result:
+            yield dict(row._mapping)
+
+
+# ---- changes, people, trend -------------------------------------------------------------------------------------
+
+
+def seat_differences(
+    engine: Engine, connection_ids: Sequence[int], before: datetime, after: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Seats held at ``after`` that are new or changed licence since ``before``, and seats held only at ``before``.
+
+    Seats are matched by connection and seat key. The first list has ``before_license_type`` and
+    ``before_billable`` (None for new seats); the second lists removed seats.
+    """
+    now_held = held_seats(connection_ids, after)
+    then_held = held_seats(connection_ids, before)
+    same_seat = sa.and_(
+        now_held.c.connection_id == then_held.c.connection_id, now_held.c.seat_key == then_held.c.seat_key
+    )
+    arrived_or_changed = (
+        sa.select(
+            *now_held.c,
+            then_held.c.license_type.label("before_license_type"),
+            then_held.c.billable.label("before_billable"),
+        )
+        .select_from(now_held.outerjoin(then_held, same_seat))
+        .where(
+            sa.or_(
+                then_held.c.seat_key.is_(None),
+                then_held.c.license_type != now_held.c.license_type,
+                then_held.c.billable != now_held.c.billable,
+            )
+        )
+    )
+    departed = (
+        sa.select(*then_held.c)
+        .select_from(then_held.outerjoin(now_held, same_seat))
+        .where(now_held.c.seat_key.is_(None))
+    )
+    with engine.connect() as db:
+        return (
+            [dict(row._mapping) for row in db.execute(arrived_or_changed)],
+            [dict(row._mapping) for row in db.execute(departed)],
+        )
+
+
+def multi_provider_people(
+    engine: Engine, connection_ids: Sequence[int], cutoff: datetime, limit: int | None
+) -> tuple[int, list[dict[str, Any]]]:
+    """People (by email) holding seats in more than one provider at ``cutoff``.
+
+    Returns how many there are, and their seats grouped by person, provider, connection and licence type
+    (people with the most billable seats first, at most ``limit`` people).
+    """
+    seats = held_seats(connection_ids, cutoff)
+    people = (
+        sa.select(
+            seats.c.email,
+            sa.func.sum(sa.case((seats.c.billable.is_(True), 1), else_=0)).label("billable_seats"),
+        )
+        .where(seats.c.email.is_not(None))
+        .group_by(seats.c.email)
+        .having(sa.func.count(sa.distinct(seats.c.provider)) > 1)
+    )
+    total = sa.select(sa.func.count()).select_from(people.subquery())
+    chosen = people.order_by(sa.desc("billable_seats"), seats.c.email)
+    if limit is not None:
+        chosen = chosen.limit(limit)
+    chosen = chosen.subquery()
+    group = (seats.c.email, seats.c.provider, seats.c.connection, seats.c.license_type, seats.c.billable)
+    person_seats = (
+        sa.select(
+            *group,
+            chosen.c.billable_seats,
+            sa.func.max(seats.c.name).label("name"),
+            sa.func.count().label("seats"),
+        )
+        .join(chosen, chosen.c.email == seats.c.email)
+        .group_by(*group, chosen.c.billable_seats)
+        .order_by(chosen.c.billable_seats.desc(), seats.c.email, seats.c.provider, seats.c.connection)
+    )
+    with engine.connect() as db:
+        count = db.execute(total).scalar_one()
+        rows = [dict(row._mapping) for row in db.execute(person_seats)] if count else []
+    return count, rows
+
+
+def trend_counts(
+    engine: Engine, connection_ids: Sequence[int], cutoffs: Mapping[str, datetime]
+) -> list[dict[str, Any]]:
+    """Seats held at each month's cut-off, by month, provider, licence type and billable.
+
+    One pass over the intervals: each row is numbered with the first cut-off at or after its start and the
+    first at or after its end, and the database counts rows per (first, last, provider, type). A row is held
+    at every cut-off from its first to just before its last, which is summed here over those few groups.
+    """
+    labels = list(cutoffs)
+    opened = _month_index(seat_t.c.seen_from, cutoffs)
+    closed = _month_index(seat_t.c.seen_until, cutoffs)
+    group = (opened, closed, connection_t.c.provider, seat_t.c.license_type, seat_t.c.billable)
+    query = (
+        sa.select(*group, sa.func.count().label("seats"))
+        .select_from(seat_t.join(connection_t, seat_t.c.connection_id == connection_t.c.id))
+        .where(seat_t.c.connection_id.in_(connection_ids), opened.is_not(None))
+        .group_by(*group)
+    )
+    held: dict[tuple[str, str, str, bool], int] = {}
+    with engine.connect() as db:
+        for first, last, provider, license_type, billable, seats in db.execute(query):
+            for index in range(first, len(labels) if last is None else last):
+                key = (labels[index], provider, license_type, bool(billable))
+                held[key] = held.get(key, 0) + seats
+    return [
+        {"month": month, "provider": provider, "license_type": license_type, "billable": billable, "seats": seats}
+        for (month, provider, license_type, billable), seats in held.items()
+    ]
+
+
+def _month_index(moment: sa.ColumnElement, cutoffs: Mapping[str, datetime]) -> sa.Case:
+    """Index of the first cut-off at or after ``moment`` (None when ``moment`` is None or after them all).
+
+    A row is held at cut-off c when seen_from <= c < seen_until: from the first cut-off at or after its
+    start, until the first cut-off at or after its end.
+    """
+    return sa.case(
+        *((moment <= sa.literal(cutoff, UTCDateTime), index) for index, cutoff in enumerate(cutoffs.values())),
+        else_=None,
+    )

@@ -1,0 +1,285 @@
+"""The monthly report as data: what the templates render and what ``--format json`` writes.
+
+Field names here are the JSON keys (see docs/reports.md), so renaming one is a breaking change.
+
+Money: every price and cost is a monthly amount in the report's currency. A licence type with no price
+has ``unit_price``/``monthly_cost`` None on its own line; sums (totals, buckets, departments) add up the
+priced seats only and say how many billable seats they could not price in ``unpriced_seats``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+CHANGE_KINDS = ("added", "removed", "upgraded", "downgraded", "changed")
+
+
+@dataclass
+class Totals:
+    """Seat and money figures summed over licence types, connections or providers."""
+
+    seats: int = 0
+    billable: int = 0
+    free: int = 0
+    pending: int = 0
+    #: Billable seats held × their price.
+    seat_cost: Decimal = ZERO
+    #: Billable seats whose licence type has no price (left out of every cost).
+    unpriced_seats: int = 0
+    #: Seats bought but not assigned (purchased − assigned, as the provider reports them), and their price.
+    unassigned: int = 0
+    unassigned_cost: Decimal = ZERO
+    #: Billable seats in an unused category (pending, deactivated, never signed in, idle).
+    unused: int = 0
+    unused_cost: Decimal = ZERO
+    #: Unused billable seats whose licence type has no price (left out of ``unused_cost``).
+    unused_unpriced_seats: int = 0
+    #: What the month costs: held billable seats, plus seats bought beyond those held (for licence types
+    #: whose purchases the provider reports): max(purchased, held) × price there, held × price elsewhere.
+    monthly_cost: Decimal = ZERO
+
+    def add(self, other: Totals) -> None:
+        """Add ``other``'s figures to these."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class LicenceLine:
+    """Seats of one licence type in one connection."""
+
+    license_type: str
+    billable: bool
+    seats: int
+    active: int
+    inactive: int
+    pending: int
+    unit_price: Decimal | None
+    #: seats × price for billable seats, 0 for free ones, None when the billable type has no price.
+    monthly_cost: Decimal | None
+
+
+@dataclass
+class PlanLine:
+    """Seats purchased under one plan, as the provider reported them in its last sync before the cut-off."""
+
+    plan: str
+    license_type: str | None
+    purchased: int | None
+    assigned: int | None
+    unassigned: int | None
+    unit_price: Decimal | None
+    unassigned_cost: Decimal | None
+    observed_at: datetime
+
+
+@dataclass
+class UnusedBucket:
+    """Billable seats in one unused category."""
+
+    category: str
+    label: str
+    seats: int = 0
+    monthly_cost: Decimal = ZERO
+    unpriced_seats: int = 0
+
+
+@dataclass
+class Freshness:
+    """How current one connection's data is at the report's cut-off."""
+
+    provider: str
+    connection: str
+    last_success_at: datetime | None
+    latest_run_at: datetime | None
+    latest_outcome: str | None
+    latest_error: str | None
+    #: Whole days between the last successful sync and the cut-off.
+    age_days: int | None
+    stale_after_days: int
+    #: ok, stale, failed (latest run failed) or never (no successful sync yet).
+    status: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConnectionReport:
+    """One connection's figures."""
+
+    provider: str
+    connection: str
+    licence_types: list[LicenceLine]
+    #: None when the provider does not report purchased seats.
+    plans: list[PlanLine] | None
+    unused: list[UnusedBucket]
+    #: False when the provider reported no activity at all: idle and never-signed-in seats cannot be told.
+    activity_reported: bool
+    unused_days: list[int]
+    totals: Totals
+    freshness: Freshness
+
+
+@dataclass
+class ProviderReport:
+    """One provider's connections and their totals."""
+
+    provider: str
+    #: Whether any price is configured for this provider.
+    prices_set: bool
+    #: Billable licence types held without a configured price.
+    missing_prices: list[str]
+    connections: list[ConnectionReport]
+    totals: Totals
+
+
+@dataclass
+class UnusedSeat:
+    """One billable seat in an unused category."""
+
+    provider: str
+    connection: str
+    seat_key: str
+    email: str | None
+    name: str | None
+    department: str | None
+    license_type: str
+    status: str
+    category: str
+    category_label: str
+    last_activity_at: datetime | None
+    #: Whole days without activity at the cut-off (None when never active).
+    idle_days: int | None
+    monthly_cost: Decimal | None
+
+
+@dataclass
+class UnusedSummary:
+    """Unused billable seats across the report, by category, and the seats themselves."""
+
+    buckets: list[UnusedBucket]
+    seats: list[UnusedSeat]
+    #: Number of unused seats in total (``seats`` may be cut to the list limit).
+    seats_total: int
+
+
+@dataclass
+class SeatChange:
+    """One person's seat that appeared, disappeared or changed licence type since the previous month."""
+
+    kind: str
+    provider: str
+    connection: str
+    seat_key: str
+    email: str | None
+    name: str | None
+    department: str | None
+    before_license_type: str | None
+    before_billable: bool | None
+    after_license_type: str | None
+    after_billable: bool | None
+    #: Monthly cost after minus before (None when a price involved is not set).
+    cost_change: Decimal | None
+
+
+@dataclass
+class ChangeSummary:
+    """Seats added, removed, upgraded, downgraded or otherwise changed since the previous month's end."""
+
+    previous_month: str
+    #: False when nothing had been synced by the previous month's end (so there is nothing to compare).
+    compared: bool
+    counts: dict[str, int]
+    billable_change: int
+    cost_change: Decimal
+    seats: list[SeatChange]
+    seats_total: int
+
+
+@dataclass
+class DepartmentLine:
+    """Seats and cost of one department across providers (department None: not set)."""
+
+    department: str | None
+    seats: int = 0
+    billable: int = 0
+    monthly_cost: Decimal = ZERO
+    unpriced_seats: int = 0
+
+
+@dataclass
+class PersonSeat:
+    """One seat of a person who holds seats in several providers."""
+
+    provider: str
+    connection: str
+    license_type: str
+    billable: bool
+    seats: int
+    monthly_cost: Decimal | None
+
+
+@dataclass
+class Person:
+    """Someone (by email) holding seats in more than one provider."""
+
+    email: str
+    name: str | None
+    providers: list[str]
+    seats: list[PersonSeat]
+    billable_seats: int
+    monthly_cost: Decimal
+    unpriced_seats: int
+
+
+@dataclass
+class PeopleSummary:
+    """People holding seats in several providers."""
+
+    people: list[Person]
+    #: Number of such people in total (``people`` may be cut to the list limit).
+    people_total: int
+
+
+@dataclass
+class TrendPoint:
+    """Billable seats and their cost at one month's end (at today's prices)."""
+
+    month: str
+    #: False before the first successful sync: no figures, not zero.
+    has_data: bool
+    seats: int
+    billable: int
+    seat_cost: Decimal
+    unpriced_seats: int
+
+
+@dataclass
+class Report:
+    """Everything in one monthly report."""
+
+    month: str
+    month_title: str
+    previous_month: str
+    period_start: datetime
+    #: The instant the figures describe: the month's last instant, or the generation time for a running month.
+    as_of: datetime
+    in_progress: bool
+    generated_at: datetime
+    currency: str | None
+    provider_filter: str | None
+    connection_filter: str | None
+    totals: Totals
+    providers: list[ProviderReport]
+    unused: UnusedSummary
+    changes: ChangeSummary
+    departments: list[DepartmentLine]
+    people: PeopleSummary
+    trend: list[TrendPoint]
+    freshness: list[Freshness]
+    warnings: list[str]
+    #: Rows kept per seat list (None: all).
+    list_limit: int | None

@@ -1,0 +1,230 @@
+"""Rendering a report with Jinja2: HTML (autoescaped) and Markdown (every value escaped for GFM tables).
+
+Templates live in ``templates/``. A user's template folder (``--template-dir`` or ``[reports] template_dir``)
+comes first in a ``ChoiceLoader``, so overriding one partial such as ``_seats_table.html`` works without
+copying the rest; ``{% extends "builtin/report.html" %}`` reaches the built-in version of a template that the
+user's folder replaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from seatkeeper.errors import ConfigError
+
+from . import charts
+from .figures import FIXED_CATEGORIES
+from .markdown import MarkdownText, code, escape_markdown
+from .model import Report, Totals
+
+TEMPLATES = Path(__file__).parent / "templates"
+CHANGE_LABELS = {
+    "added": "Added",
+    "removed": "Removed",
+    "upgraded": "Upgraded",
+    "downgraded": "Downgraded",
+    "changed": "Changed type",
+}
+STATUS_LABELS = {"ok": "OK", "stale": "Stale", "failed": "Latest sync failed", "never": "Never synced"}
+BAR = "█"
+
+
+def environment(template_dir: Path | None, markdown: bool) -> jinja2.Environment:
+    """A Jinja environment over the built-in templates, with ``template_dir``'s templates taking precedence.
+
+    HTML templates (``.html``) are autoescaped; for Markdown every printed value goes through
+    :func:`~seatkeeper.reports.markdown.escape_markdown` unless it is :class:`MarkdownText`.
+    """
+    builtin = jinja2.FileSystemLoader(TEMPLATES)
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        if not template_dir.is_dir():
+            raise ConfigError(f"template folder {template_dir} does not exist or is not a folder")
+        loaders.append(jinja2.FileSystemLoader(template_dir))
+    loaders += [builtin, jinja2.PrefixLoader({"builtin": builtin})]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False if markdown else jinja2.select_autoescape(["html", "htm", "xml", "svg"]),
+        finalize=escape_markdown if markdown else None,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    wrap: Callable[[Callable[..., str]], Callable[..., Any]] = _as_markdown if markdown else (lambda f: f)
+    env.filters.update(
+        count=wrap(format_count),
+        day=wrap(format_day),
+        when=wrap(format_when),
+        yesno=wrap(lambda value: "yes" if value else "no"),
+    )
+    env.filters["money"] = wrap(jinja2.pass_context(lambda ctx, value: format_money(value, ctx["report"].currency)))
+    env.filters["cost"] = wrap(
+        jinja2.pass_context(lambda ctx, value, unpriced=0: format_cost(value, unpriced, ctx["report"].currency))
+    )
+    env.filters["total_cost"] = wrap(
+        jinja2.pass_context(lambda ctx, totals, field="monthly_cost": total_cost(totals, field, ctx["report"].currency))
+    )
+    env.filters["signed"] = wrap(format_signed)
+    env.filters["signed_money"] = wrap(
+        jinja2.pass_context(lambda ctx, value: format_signed_money(value, ctx["report"].currency))
+    )
+    if markdown:
+        env.filters["code"] = code
+        env.filters["bar"] = text_bar
+        env.filters["md"] = MarkdownText  # for a user template that builds Markdown itself: mark it as such
+    env.globals.update(change_labels=CHANGE_LABELS, status_labels=STATUS_LABELS, fixed_categories=FIXED_CATEGORIES)
+    return env
+
+
+def render_html(report: Report, template_dir: Path | None = None) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG, no scripts, no external files)."""
+    env = environment(template_dir, markdown=False)
+    return _render(env, "report.html", report=report, charts=_charts(report))
+
+
+def render_markdown(report: Report, template_dir: Path | None = None) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    env = environment(template_dir, markdown=True)
+    return _render(env, "report.md", report=report)
+
+
+def _render(env: jinja2.Environment, name: str, **context: Any) -> str:
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        raise ConfigError(f"template {error.name or name} line {error.lineno}: {error.message}") from None
+    except jinja2.TemplateNotFound as error:
+        raise ConfigError(f"template {error.name!r} not found in the template folders") from None
+    except jinja2.UndefinedError as error:
+        raise ConfigError(f"template {name} (or a template it includes): {error.message}") from None
+
+
+def _as_markdown(function: Callable[..., str]) -> Callable[..., MarkdownText]:
+    # Numbers, dates and money are built from digits, separators and a validated currency code only.
+    def wrapped(*args: Any, **kwargs: Any) -> MarkdownText:
+        return MarkdownText(function(*args, **kwargs))
+
+    for attribute in ("jinja_pass_arg",):
+        if hasattr(function, attribute):
+            setattr(wrapped, attribute, getattr(function, attribute))
+    return wrapped
+
+
+# ---- formatting ---------------------------------------------------------------------------------------------------
+
+
+def format_count(value: int | None) -> str:
+    """``1234`` as ``1,234``; None as a dash."""
+    return "—" if value is None else f"{value:,}"
+
+
+def format_day(value: datetime | None) -> str:
+    """A date as ``YYYY-MM-DD``; None as a dash."""
+    return "—" if value is None else value.strftime("%Y-%m-%d")
+
+
+def format_when(value: datetime | None) -> str:
+    """A time as ``YYYY-MM-DD HH:MM UTC``; None as a dash."""
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_money(value: Decimal | None, currency: str | None) -> str:
+    """``1,234.50 EUR``; None (no price) as ``not priced``; a dash when no prices are configured at all."""
+    if currency is None:
+        return "—"
+    if value is None:
+        return "not priced"
+    amount = f"{value.quantize(Decimal('0.01')):,.2f}"
+    return f"{amount} {currency}" if currency else amount
+
+
+def format_cost(value: Decimal, unpriced: int, currency: str | None) -> str:
+    """A summed cost that may leave out unpriced seats: ``120.00 EUR``, ``120.00 EUR + 3 unpriced``, ``not priced``."""
+    if currency is None:
+        return "—"
+    if unpriced and not value:
+        return "not priced"
+    money = format_money(value, currency)
+    return f"{money} + {unpriced:,} unpriced" if unpriced else money
+
+
+def total_cost(totals: Totals, field: str, currency: str | None) -> str:
+    """One money field of :class:`Totals`, noting seats left out because their type has no price."""
+    unpriced = {"monthly_cost": totals.unpriced_seats, "seat_cost": totals.unpriced_seats}.get(field, 0)
+    if field == "unused_cost":
+        unpriced = totals.unused_unpriced_seats
+    return format_cost(getattr(totals, field), unpriced, currency)
+
+
+def format_signed(value: int) -> str:
+    """``+3``, ``−2`` or ``0``."""
+    return f"+{value:,}" if value > 0 else (f"−{-value:,}" if value < 0 else "0")
+
+
+def format_signed_money(value: Decimal | None, currency: str | None) -> str:
+    """A cost change with its sign: ``+15.99 EUR``, ``−20.00 EUR``."""
+    if currency is None:
+        return "—"
+    if value is None:
+        return "not priced"
+    if value < 0:
+        return "−" + format_money(-value, currency)
+    return ("+" if value > 0 else "") + format_money(value, currency)
+
+
+def text_bar(value: int | float | Decimal | None, peak: int | float | Decimal | None, width: int = 20) -> MarkdownText:
+    """A bar of block characters, ``width`` long at ``peak`` (Markdown has no charts)."""
+    if not value or not peak:
+        return MarkdownText("")
+    return MarkdownText(BAR * max(1, round(float(value) / float(peak) * width)))
+
+
+# ---- charts -----------------------------------------------------------------------------------------------------
+
+
+def _charts(report: Report) -> dict[str, Any]:
+    def money(value: Any) -> str:
+        return format_money(Decimal(value), report.currency)
+
+    trend = report.trend
+    result: dict[str, Any] = {
+        "billable_trend": charts.column_chart(
+            "chart-billable-trend",
+            "Billable seats at each month's end",
+            [charts.Bar(_short_month(p.month), p.billable if p.has_data else None) for p in trend],
+            describe=lambda value: f"{int(value):,}",
+        ),
+        "cost_trend": None,
+        "department_chart": None,
+    }
+    if report.currency:
+        result["cost_trend"] = charts.column_chart(
+            "chart-cost-trend",
+            f"Monthly cost of billable seats at today's prices ({report.currency})",
+            [charts.Bar(_short_month(p.month), p.seat_cost if p.has_data else None) for p in trend],
+            describe=lambda value: f"{Decimal(value):,.0f}",
+        )
+    departments = report.departments[:12]
+    if departments:
+        by_cost = bool(report.currency) and any(d.monthly_cost for d in departments)
+        result["department_chart"] = charts.row_chart(
+            "chart-departments",
+            "Monthly cost by department" if by_cost else "Billable seats by department",
+            [
+                charts.Bar(d.department or "(no department)", d.monthly_cost if by_cost else d.billable)
+                for d in departments
+            ],
+            describe=money if by_cost else (lambda value: f"{int(value):,}"),
+        )
+    return result
+
+
+def _short_month(label: str) -> str:
+    return datetime.strptime(label, "%Y-%m").strftime("%b %y")

@@ -1,0 +1,177 @@
+"""The report settings of the config file: ``[prices]`` and ``[reports]``, checked with one-line errors.
+
+::
+
+    [prices]
+    currency = "EUR"            # ISO 4217 code; required once any price is set
+
+    [prices.zoom]               # monthly price of one seat, per licence type as the provider names it
+    Licensed = 15.99
+
+    [reports]
+    unused_days = [30, 60, 90]  # idle buckets: no activity for 30-59, 60-89, 90+ days
+    stale_after_days = 7        # warn when a connection's last good sync is older than this at the cut-off
+    list_limit = 200            # rows per seat list in HTML/Markdown (JSON and CSV have them all)
+    template_dir = "templates"  # folder whose templates override the built-in ones (relative to the file)
+
+    [reports.zoom]              # per-provider overrides
+    unused_days = [14, 30]
+    stale_after_days = 2
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from seatkeeper.config import Config
+from seatkeeper.errors import ConfigError
+
+DEFAULT_UNUSED_DAYS = (30, 60, 90)
+DEFAULT_STALE_AFTER_DAYS = 7
+DEFAULT_LIST_LIMIT = 200
+CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+REPORT_KEYS = ("unused_days", "stale_after_days", "list_limit", "template_dir")
+PROVIDER_REPORT_KEYS = ("unused_days", "stale_after_days")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Everything the config file says about reports, validated."""
+
+    currency: str | None = None
+    prices: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)  # provider -> licence type -> price
+    unused_days: tuple[int, ...] = DEFAULT_UNUSED_DAYS
+    provider_unused_days: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    provider_stale_after_days: Mapping[str, int] = field(default_factory=dict)
+    list_limit: int = DEFAULT_LIST_LIMIT
+    template_dir: Path | None = None
+
+    def unused_days_for(self, provider: str) -> tuple[int, ...]:
+        """The idle-day buckets that apply to ``provider``."""
+        return self.provider_unused_days.get(provider, self.unused_days)
+
+    def stale_after_days_for(self, provider: str) -> int:
+        """Days after which a connection of ``provider`` counts as stale."""
+        return self.provider_stale_after_days.get(provider, self.stale_after_days)
+
+    def price(self, provider: str, license_type: str) -> Decimal | None:
+        """The monthly price of one seat of ``license_type`` at ``provider``, or None when not set."""
+        return self.prices.get(provider, {}).get(license_type)
+
+    def has_prices(self, provider: str) -> bool:
+        """Whether any price is set for ``provider``."""
+        return bool(self.prices.get(provider))
+
+
+def report_settings(config: Config) -> ReportSettings:
+    """Read and check ``[prices]`` and ``[reports]`` from the config file; a ConfigError names the first problem."""
+    where = f"config file {config.path}"
+    currency, prices = _prices(config.raw.get("prices", {}), where)
+    reports = config.raw.get("reports", {})
+    if not isinstance(reports, dict):
+        raise ConfigError(f"{where}: 'reports' must be a table: [reports]")
+    provider_unused: dict[str, tuple[int, ...]] = {}
+    provider_stale: dict[str, int] = {}
+    for key, value in reports.items():
+        if isinstance(value, dict):
+            _check_keys(value, PROVIDER_REPORT_KEYS, f"{where}: [reports.{key}]")
+            if "unused_days" in value:
+                provider_unused[key] = _unused_days(value["unused_days"], f"{where}: [reports.{key}] unused_days")
+            if "stale_after_days" in value:
+                provider_stale[key] = _whole_days(
+                    value["stale_after_days"], f"{where}: [reports.{key}] stale_after_days"
+                )
+        elif key not in REPORT_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r} in [reports] (known: {', '.join(REPORT_KEYS)})")
+    settings = ReportSettings(
+        currency=currency,
+        prices=prices,
+        unused_days=_unused_days(
+            reports.get("unused_days", list(DEFAULT_UNUSED_DAYS)), f"{where}: [reports] unused_days"
+        ),
+        provider_unused_days=provider_unused,
+        stale_after_days=_whole_days(
+            reports.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS), f"{where}: [reports] stale_after_days"
+        ),
+        provider_stale_after_days=provider_stale,
+        list_limit=_list_limit(reports.get("list_limit", DEFAULT_LIST_LIMIT), f"{where}: [reports] list_limit"),
+        template_dir=_template_dir(reports.get("template_dir"), config.path, f"{where}: [reports] template_dir"),
+    )
+    return settings
+
+
+def _prices(table: Any, where: str) -> tuple[str | None, dict[str, dict[str, Decimal]]]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: 'prices' must be a table: [prices] with currency = \"EUR\" and [prices.PROVIDER]")
+    currency = table.get("currency")
+    if currency is not None and (not isinstance(currency, str) or not CURRENCY_PATTERN.fullmatch(currency)):
+        raise ConfigError(
+            f'{where}: [prices] currency must be a three-letter ISO 4217 code such as "EUR", not {currency!r}'
+        )
+    prices: dict[str, dict[str, Decimal]] = {}
+    for provider, provider_prices in table.items():
+        if provider == "currency":
+            continue
+        if not isinstance(provider_prices, dict):
+            raise ConfigError(
+                f"{where}: [prices] {provider} must be a table of licence type = monthly price, "
+                f"e.g. [prices.{provider}] with Licensed = 15.99"
+            )
+        prices[provider] = {
+            license_type: _price(value, f"{where}: [prices.{provider}] {license_type!r}")
+            for license_type, value in provider_prices.items()
+        }
+    if currency is None and any(prices.values()):
+        raise ConfigError(f'{where}: prices are set but [prices] has no currency: add currency = "USD" (or "EUR", ...)')
+    return currency, prices
+
+
+def _price(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{what} must be a number (monthly price of one seat), not {value!r}")
+    price = Decimal(str(value))  # str() keeps 15.99 as typed instead of its binary approximation
+    if not price.is_finite() or price < 0:
+        raise ConfigError(f"{what} must be a price of 0 or more, not {value!r}")
+    return price
+
+
+def _unused_days(value: Any, what: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{what} must be a list of day counts such as [30, 60, 90], not {value!r}")
+    days = tuple(_whole_days(item, what) for item in value)
+    if any(later <= earlier for earlier, later in zip(days, days[1:], strict=False)):
+        raise ConfigError(f"{what} must be in increasing order, such as [30, 60, 90], not {list(days)}")
+    return days
+
+
+def _whole_days(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+        raise ConfigError(f"{what} must be a whole number of days from 1 to 3650, not {value!r}")
+    return value
+
+
+def _list_limit(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{what} must be a whole number of rows (0 or more), not {value!r}")
+    return value
+
+
+def _template_dir(value: Any, config_path: Path, what: str) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{what} must be a folder path, not {value!r}")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config_path.parent / path
+
+
+def _check_keys(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(known)})")

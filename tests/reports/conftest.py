@@ -1,0 +1,94 @@
+"""Report test fixtures: the multi-provider test plugin, and databases holding the synthetic history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from seatkeeper import db
+from seatkeeper.config import ConnectionConfig
+from seatkeeper.plugins import Plugins
+from seatkeeper.reports.settings import report_settings
+from seatkeeper.sync import sync_connection
+from tests.reports import history, report_plugin
+
+
+@pytest.fixture
+def plugins():
+    """A plugin manager holding only the report test plugin (installed plugins stay out of the tests)."""
+    report_plugin.reset()
+    manager = Plugins()
+    manager.register(report_plugin, "report-test-providers")
+    yield manager
+    report_plugin.reset()
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on a fresh, migrated database (SQLite file or PostgreSQL)."""
+    engine = db.open_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def history_engine(engine, plugins):
+    """The fixed synthetic history (see history.py) synced into a fresh database."""
+    history.build(engine)
+    return engine
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """The report settings of the history's config: EUR prices for alpha and beta, beta idle at 14/45 days."""
+    return report_settings(history.config(tmp_path))
+
+
+# ---- hostile names ---------------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+PIPE = "| pipe \\ backslash\nnew | line"
+FORMULA = "=cmd|' /C calc'!A0"
+LINK = "[link](javascript:x)"
+HOSTILE = (SCRIPT, PIPE, FORMULA, LINK)
+CONNECTION = "<b>conn</b>|x"
+
+
+def hostile_seat(n: int, name: str, **fields):
+    """A billable, long-idle seat whose name and department are ``name``."""
+    record = {
+        "user_id": f"u{n}",
+        "email": f"person{n}@example.com",
+        "name": name,
+        "license_type": "Pro",
+        "billable": True,
+        "department": name,
+        "last_activity_at": datetime(2025, 12, 1, tzinfo=UTC),  # idle: every name lands in the unused list
+    }
+    record.update(fields)
+    return record
+
+
+@pytest.fixture
+def hostile_engine(engine, plugins):
+    """Two months of an account whose names, departments and licence types are all hostile."""
+    provider = report_plugin.providers["alpha"]
+    other = report_plugin.providers["beta"]
+    for when, extra in ((datetime(2026, 2, 10, tzinfo=UTC), []), (datetime(2026, 3, 10, tzinfo=UTC), ["new"])):
+        provider.records = [hostile_seat(n, name) for n, name in enumerate(HOSTILE)]
+        provider.records.append(hostile_seat(9, "Plus", email="+1@example.com", license_type=LINK))
+        if extra:
+            provider.records.append(hostile_seat(10, "@SUM(A1)", license_type=SCRIPT, email="-2@example.com"))
+        other.records = [hostile_seat(0, SCRIPT, user_id="b0", license_type="Team")]
+        for name, source in ((CONNECTION, provider), ("beta", other)):
+            assert sync_connection(engine, ConnectionConfig(name, source.name), source, {}, now=when).ok
+    return engine
+
+
+@pytest.fixture
+def hostile_settings(tmp_path):
+    """EUR prices, one of them for a licence type whose name is a Markdown link."""
+    return report_settings(
+        history.config(tmp_path, f'[prices]\ncurrency = "EUR"\n[prices.alpha]\nPro = 5\n"{LINK}" = 7\n')
+    )

@@ -1,0 +1,192 @@
+"""``seatkeeper report`` end to end, in-process, over the synthetic history."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from seatkeeper import cli, db, paths
+from seatkeeper import plugins as plugins_module
+from seatkeeper.config import ConnectionConfig
+from seatkeeper.reports.period import last_full_month
+from seatkeeper.sync import sync_connection
+from tests.reports import history, report_plugin
+from tests.reports.history import seat
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    """The SQLite URL the CLI uses (SEATKEEPER_DATABASE_URL)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SEATKEEPER_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def cli_run(plugins, monkeypatch, capsys, database):
+    """Run ``seatkeeper ARGS`` in-process with only the report test plugin; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(plugins_module, "_default", plugins)
+
+    def invoke(*args: str):
+        code = 0
+        try:
+            cli.main(list(args))
+        except SystemExit as exit:
+            code = exit.code or 0
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+@pytest.fixture
+def with_history(database, plugins, tmp_path, monkeypatch):
+    """The synthetic history in the CLI's database, and its price config as the config file."""
+    engine = db.open_engine(database)
+    history.build(engine)
+    engine.dispose()
+    config = tmp_path / "seatkeeper.toml"
+    config.write_text(history.PRICES_TOML)
+    os.chmod(config, 0o600)
+    monkeypatch.setenv("SEATKEEPER_CONFIG", str(config))
+    return config
+
+
+def test_default_is_last_full_month_as_html_in_the_data_dir(cli_run, database, plugins):
+    month = last_full_month(datetime.now(UTC))
+    engine = db.open_engine(database)
+    provider = report_plugin.providers["alpha"]
+    provider.records = [seat("ann", "Pro", True, month.start)]
+    assert sync_connection(
+        engine, ConnectionConfig("alpha", "alpha"), provider, {}, now=month.start + timedelta(days=2)
+    ).ok
+    engine.dispose()
+    code, out, err = cli_run("report")
+    assert code == 0, err
+    expected = paths.data_dir() / "reports" / f"seatkeeper-{month.label}.html"
+    assert out.strip() == str(expected)
+    page = expected.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and f"Licence report — {month.title}" in page
+    assert "alpha: stale data" in err  # synced once, 2 days into the month: more than 7 days before its end
+
+
+def test_month_option_and_each_format(cli_run, with_history, tmp_path):
+    for fmt in ("html", "md", "json", "csv"):
+        target = tmp_path / f"out.{fmt}"
+        code, out, err = cli_run("report", "--month", "2026-03", "--format", fmt, "--output", str(target))
+        assert code == 0, err
+        assert out.strip() == str(target)
+        assert target.stat().st_size > 0
+    assert "Licence report — March 2026" in (tmp_path / "out.html").read_text()
+    assert "# Licence report — March 2026" in (tmp_path / "out.md").read_text()
+    assert json.loads((tmp_path / "out.json").read_text())["totals"]["monthly_cost"] == 320.0
+    assert len((tmp_path / "out.csv").read_text().splitlines()) == 24
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporary file left behind
+
+
+def test_stdout_output_and_warnings_on_stderr(cli_run, with_history):
+    code, out, err = cli_run("report", "--month", "2026-03", "--format", "json", "--output", "-")
+    assert code == 0
+    assert json.loads(out)["month"] == "2026-03"
+    assert "warning: alpha-us: the latest sync (2026-03-28) failed" in err
+    assert "warning: gamma-hr: stale data, the last successful sync (2026-03-10)" in err
+
+
+def test_provider_option_filters_and_names_the_file(cli_run, with_history):
+    code, out, err = cli_run("report", "--month", "2026-03", "--format", "md", "--provider", "beta")
+    assert code == 0, err
+    path = paths.data_dir() / "reports" / "seatkeeper-2026-03-beta.md"
+    assert out.strip() == str(path)
+    text = path.read_text()
+    assert "### beta" in text and "### alpha" not in text
+    code, out, _ = cli_run("report", "--month", "2026-03", "--format", "csv", "--output", "-", "--provider", "gamma")
+    assert {line.split(",")[1] for line in out.splitlines()[1:]} == {"gamma"}
+
+
+def test_template_dir_overrides_one_partial(cli_run, with_history, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "_seats_table.html").write_text(
+        "<p class='custom'>{{ connection.connection }}: {{ connection.totals.billable }} billable</p>\n"
+    )
+    (templates / "_seats_table.md").write_text("Custom: {{ connection.connection }}\n")
+    code, out, err = cli_run("report", "--month", "2026-03", "--template-dir", str(templates), "--output", "-")
+    assert code == 0, err
+    assert "<p class='custom'>alpha-eu: 8 billable</p>" in out
+    assert "Seats by licence type" not in out  # replaced...
+    assert "Twelve-month trend" in out  # ...while everything else stays built in
+    code, out, _ = cli_run(
+        "report", "--month", "2026-03", "--format", "md", "--template-dir", str(templates), "--output", "-"
+    )
+    assert "Custom: alpha\\-eu" not in out and "Custom: alpha-eu" in out
+
+
+def test_template_dir_can_extend_the_builtin_report(cli_run, with_history, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.html").write_text(
+        '{% extends "builtin/report.html" %}{% block title %}ACME seats {{ report.month }}{% endblock %}'
+    )
+    code, out, err = cli_run("report", "--month", "2026-03", "--template-dir", str(templates), "--output", "-")
+    assert code == 0, err
+    assert "<title>ACME seats 2026-03</title>" in out and "Twelve-month trend" in out
+
+
+def test_template_dir_from_the_config_file(cli_run, with_history, tmp_path):
+    templates = tmp_path / "mine"
+    templates.mkdir()
+    (templates / "_footer.html").write_text("<footer>Internal use only</footer>\n")
+    with_history.write_text(history.PRICES_TOML + '\n[reports]\ntemplate_dir = "mine"\n')
+    code, out, err = cli_run("report", "--month", "2026-03", "--output", "-")
+    assert code == 0, err
+    assert "<footer>Internal use only</footer>" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--month", "2026-13"], "--month '2026-13' is not a month: use YYYY-MM"),
+        (["--month", "March"], "--month 'March' is not a month"),
+        (["--month", "2031-01"], "--month 2031-01 is in the future"),
+        (["--month", "2025-06"], "no connection had been synced by the end of 2025-06"),
+        (["--month", "2026-03", "--provider", "zoom"], "no connection of provider 'zoom' has been synced"),
+        (["--month", "2026-03", "--template-dir", "/nonexistent"], "template folder /nonexistent does not exist"),
+        (["--month", "2026-03", "--output", "/"], "is a folder"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(cli_run, with_history, args, expected):
+    code, out, err = cli_run("report", *args)
+    assert code != 0
+    assert expected in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("[prices.alpha]\nPro = 20\n", "prices are set but [prices] has no currency"),
+        ('[prices]\ncurrency = "euro"\n', "currency must be a three-letter ISO 4217 code"),
+        ('[prices]\ncurrency = "EUR"\n[prices.alpha]\nPro = "twenty"\n', "[prices.alpha] 'Pro' must be a number"),
+        ('[prices]\ncurrency = "EUR"\n[prices.alpha]\nPro = -1\n', "must be a price of 0 or more"),
+        ("[reports]\nunused_days = [60, 30]\n", "unused_days must be in increasing order"),
+        ("[reports]\nunused_days = 30\n", "unused_days must be a list of day counts"),
+        ("[reports.alpha]\nstale_after_days = 0\n", "[reports.alpha] stale_after_days must be a whole number"),
+        ("[reports]\ncolour = 'red'\n", "unknown key 'colour' in [reports]"),
+    ],
+)
+def test_bad_report_config_is_one_line(cli_run, with_history, config, expected):
+    with_history.write_text(config)
+    code, _, err = cli_run("report", "--month", "2026-03")
+    assert code == 2
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_no_synced_data_says_so(cli_run):
+    code, _, err = cli_run("report")
+    assert code != 0
+    assert "no seats have been synced yet: run `seatkeeper sync` first" in err
