@@ -259,9 +259,10 @@ def demo(
     stdout.print(f"demo database: {outcome.database_path}", markup=False, highlight=False)
     for label, path in outcome.outputs:
         stdout.print(f"{label}: {path}", markup=False, highlight=False)
-    stdout.print(
-        f"try: seatkeeper --database-url {outcome.database_url} licenses --billable", markup=False, highlight=False
-    )
+    config = next((path for label, path in outcome.outputs if label.startswith("demo config")), None)
+    if config is not None:
+        stdout.print(f"try: seatkeeper --config {config} licenses --billable", markup=False, highlight=False)
+        stdout.print(f"     seatkeeper --config {config} report --format md --output -", markup=False, highlight=False)
     if not outcome.ok:
         raise typer.Exit(1)
 

@@ -7,17 +7,22 @@ database holds a few months of history exactly as real syncs would have built it
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 
 from . import db, paths
-from .config import ConnectionConfig
+from .config import ConnectionConfig, load_config
 from .errors import SeatkeeperError
 from .plugins import Plugins
 from .reports.generate import write_demo_reports
+from .reports.settings import report_settings
 from .sync import sync_connection
+
+DATABASE_NAME = "seatkeeper-demo.db"
+DEMO_STALE_AFTER_DAYS = 35
 
 
 @dataclass
@@ -38,23 +43,26 @@ class DemoOutcome:
 def fresh_database(directory: Path) -> Path:
     """An empty demo database file in ``directory`` (an earlier demo's file is replaced)."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "seatkeeper-demo.db"
+    path = directory / DATABASE_NAME
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return path
 
 
 def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: Console | None = None) -> DemoOutcome:
-    """Sync every provider's demo snapshots into a fresh demo database."""
+    """Sync every provider's demo snapshots into a fresh demo database, then write its config and reports."""
     directory = directory or paths.data_dir() / "demo"
     outcome = DemoOutcome(fresh_database(directory))
     engine = db.open_engine(outcome.database_url)
+    prices: dict[str, tuple[str, dict[str, float]]] = {}
     try:
         for name, provider in sorted(plugins.providers.items()):
             connection = ConnectionConfig(f"{name}-demo", name)
             with provider.demo() as snapshots:
                 for snapshot in snapshots:
                     result = sync_connection(engine, connection, provider, snapshot.settings, now=snapshot.at)
+                    if snapshot.prices:
+                        prices[name] = (snapshot.currency, dict(snapshot.prices))
                     when = snapshot.at.strftime("%Y-%m-%d")
                     if result.ok:
                         c = result.counts
@@ -68,12 +76,42 @@ def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: 
         if not outcome.syncs:
             outcome.ok = False
             outcome.syncs.append("no installed provider offers demo data")
-        else:
-            try:
-                outcome.outputs.extend(write_demo_reports(engine, directory))
-            except SeatkeeperError as error:
-                outcome.ok = False
-                outcome.syncs.append(f"reports: FAILED: {error}")
+            return outcome
+        config_path = write_demo_config(directory, prices)
+        outcome.outputs.append(("demo config (sample prices)", config_path))
+        try:
+            settings = report_settings(load_config(config_path))
+            outcome.outputs.extend(write_demo_reports(engine, directory, settings))
+        except SeatkeeperError as error:
+            outcome.ok = False
+            outcome.syncs.append(f"reports: FAILED: {error}")
     finally:
         engine.dispose()
     return outcome
+
+
+def write_demo_config(directory: Path, prices: dict[str, tuple[str, dict[str, float]]]) -> Path:
+    """A config file for the demo database: the providers' sample prices and demo-friendly report settings.
+
+    Providers quoting different currencies cannot share one report currency: the first one wins and the
+    others' prices are left out, so their seats show as unpriced rather than mis-priced.
+    """
+    currencies = sorted({currency for currency, _ in prices.values()})
+    currency = currencies[0] if currencies else "USD"
+    lines = [
+        "# Written by `seatkeeper demo`: sample list prices, not anyone's contract.",
+        f"database_url = {json.dumps(f'sqlite:///{directory / DATABASE_NAME}')}",
+        "",
+        "[prices]",
+        f"currency = {json.dumps(currency)}",
+    ]
+    for provider, (provider_currency, table) in sorted(prices.items()):
+        if provider_currency != currency:
+            continue
+        lines += ["", f"[prices.{json.dumps(provider)}]"]
+        lines += [f"{json.dumps(license_type)} = {price}" for license_type, price in sorted(table.items())]
+    # Demo data comes as one snapshot a month: a month-old sync is as fresh as that sample gets.
+    lines += ["", "[reports]", f"stale_after_days = {DEMO_STALE_AFTER_DAYS}", ""]
+    path = directory / "seatkeeper-demo.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -64,10 +64,16 @@ class FetchContext:
 
 @dataclass(frozen=True)
 class DemoSnapshot:
-    """The state of a demo account at one moment: sync ``settings`` as if it were ``at``."""
+    """The state of a demo account at one moment: sync ``settings`` as if it were ``at``.
+
+    ``prices`` (licence type -> monthly price of one seat, in ``currency``) are sample list prices the
+    demo writes into its config file so its reports show costs; the last snapshot's are used.
+    """
 
     at: datetime
     settings: Mapping[str, str]
+    prices: Mapping[str, float] = field(default_factory=dict)
+    currency: str = "USD"
 
 
 class Provider:

@@ -25,8 +25,6 @@ from .period import ReportMonth, last_full_month
 from .render import render_html, render_markdown
 from .settings import ReportSettings
 
-DEMO_STALE_AFTER_DAYS = 35
-
 
 class ReportFormat(enum.StrEnum):
     """The formats ``seatkeeper report`` writes."""
@@ -134,12 +132,12 @@ def _temporary_beside(path: Path):
         Path(name).unlink(missing_ok=True)
 
 
-def write_demo_reports(engine: Engine, directory: Path, now: datetime | None = None) -> list[tuple[str, Path]]:
+def write_demo_reports(
+    engine: Engine, directory: Path, settings: ReportSettings, now: datetime | None = None
+) -> list[tuple[str, Path]]:
     """The demo's reports: HTML and Markdown for the last full month, in ``directory``; (label, path) pairs."""
     now = now or datetime.now(UTC)
     month = last_full_month(now)
-    # Demo data comes as one snapshot a month: a month-old sync is as fresh as that sample gets.
-    settings = ReportSettings(stale_after_days=DEMO_STALE_AFTER_DAYS)
     written = []
     for fmt, label in ((ReportFormat.html, "HTML report"), (ReportFormat.md, "Markdown report")):
         path = directory / f"seatkeeper-{month.label}.{fmt.value}"

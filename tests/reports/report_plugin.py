@@ -23,6 +23,7 @@ class SnapshotProvider(Provider):
         self.records: list[dict[str, Any] | SeatPlan] = []
         self.failure: str | None = None
         self.demo_snapshots: list[tuple[datetime, list[dict[str, Any] | SeatPlan]]] = []
+        self.demo_prices: dict[str, float] = {}
 
     def fetch(self, session, context: FetchContext) -> Iterator[SeatRecord | SeatPlan]:
         """Yield the records of the current state (or of the demo snapshot named in the settings)."""
@@ -37,7 +38,10 @@ class SnapshotProvider(Provider):
     @contextlib.contextmanager
     def demo(self) -> Iterator[list[DemoSnapshot]]:
         """The demo snapshots, oldest first."""
-        yield [DemoSnapshot(at, {"snapshot": str(index)}) for index, (at, _) in enumerate(self.demo_snapshots)]
+        yield [
+            DemoSnapshot(at, {"snapshot": str(index)}, prices=self.demo_prices, currency="EUR")
+            for index, (at, _) in enumerate(self.demo_snapshots)
+        ]
 
 
 PROVIDER_NAMES = ("alpha", "beta", "gamma")
@@ -47,7 +51,7 @@ providers = {name: SnapshotProvider(name) for name in PROVIDER_NAMES}
 def reset() -> None:
     """Empty every provider."""
     for provider in providers.values():
-        provider.records, provider.failure, provider.demo_snapshots = [], None, []
+        provider.records, provider.failure, provider.demo_snapshots, provider.demo_prices = [], None, [], {}
 
 
 @hookimpl

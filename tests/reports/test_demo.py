@@ -22,6 +22,7 @@ def offer_demo_data():
         (last.start + timedelta(days=25), [seat("ann", "Pro", True, last.start), seat("bob", "Pro", True)]),
         (now - timedelta(minutes=5), [seat("ann", "Pro", True, month_of(now).start)]),
     ]
+    report_plugin.providers["alpha"].demo_prices = {"Pro": 12.5}
     return last
 
 
@@ -29,12 +30,14 @@ def test_run_demo_writes_html_and_markdown_reports(plugins, tmp_path):
     month = offer_demo_data()
     outcome = run_demo(plugins, tmp_path / "demo")
     assert outcome.ok, outcome.syncs
-    assert [label for label, _ in outcome.outputs] == ["HTML report", "Markdown report"]
-    html, markdown = (path for _, path in outcome.outputs)
+    assert [label for label, _ in outcome.outputs] == ["demo config (sample prices)", "HTML report", "Markdown report"]
+    config, html, markdown = (path for _, path in outcome.outputs)
+    assert '[prices."alpha"]\n"Pro" = 12.5' in config.read_text(encoding="utf-8")
     assert html == tmp_path / "demo" / f"seatkeeper-{month.label}.html"
     assert f"Licence report — {month.title}" in html.read_text(encoding="utf-8")
     text = markdown.read_text(encoding="utf-8")
     assert "| Bob | bob@example.com | alpha / alpha-demo | Upgraded | Basic (free) | Pro |" in text
+    assert "prices not set" not in text and "25.00" in text  # two Pro seats at the sample price, in EUR
 
 
 def test_demo_command_prints_the_report_paths(plugins, monkeypatch, capsys, tmp_path):
