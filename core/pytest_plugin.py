@@ -17,8 +17,8 @@ Tests of :class:`seatkeeper.testing.ProviderContract` subclasses get the ``seatk
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -68,9 +68,8 @@ def seatkeeper_plugins():
     return Plugins()
 
 
-@dataclass
-class CliResult:
-    """What one in-process ``seatkeeper`` command did."""
+class CliResult(NamedTuple):
+    """What one in-process ``seatkeeper`` command did (unpacks as ``code, out, err``)."""
 
     exit_code: int
     stdout: str

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from seatkeeper import cli
 from seatkeeper import plugins as plugins_module
+from seatkeeper.pytest_plugin import CliRunner
 from tests.throwaway_plugin import SECRET, user
 
 
@@ -17,17 +17,7 @@ def cli_run(plugins, monkeypatch, capsys, tmp_path):
     """Run ``seatkeeper ARGS`` in-process with only the throwaway plugin; returns (exit code, stdout, stderr)."""
     monkeypatch.setattr(plugins_module, "_default", plugins)
     monkeypatch.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-
-    def invoke(*args: str):
-        code = 0
-        try:
-            cli.main(list(args))
-        except SystemExit as exit:
-            code = exit.code or 0
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return CliRunner(tmp_path / "no-config.toml", capsys)
 
 
 def write_config(tmp_path, monkeypatch, text: str, mode: int = 0o600):

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from seatkeeper import cli
 from seatkeeper import plugins as plugins_module
+from seatkeeper.pytest_plugin import CliRunner
 
 from .fake_dists import FakeSite
 
@@ -29,17 +29,7 @@ def run_cli(monkeypatch, capsys, tmp_path):
     """
     monkeypatch.setattr(plugins_module, "_default", None)
     monkeypatch.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = 0
-        try:
-            cli.main(list(args))
-        except SystemExit as exit:
-            code = exit.code or 0
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return CliRunner(tmp_path / "no-config.toml", capsys)
 
 
 def write_config(tmp_path, monkeypatch, text: str):

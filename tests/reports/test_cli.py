@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from seatkeeper import cli, db, paths
+from seatkeeper import db, paths
 from seatkeeper import plugins as plugins_module
 from seatkeeper.config import ConnectionConfig
+from seatkeeper.pytest_plugin import CliRunner
 from seatkeeper.reports.period import last_full_month
 from seatkeeper.sync import sync_connection
 from tests.reports import history, report_plugin
@@ -26,20 +27,10 @@ def database(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def cli_run(plugins, monkeypatch, capsys, database):
+def cli_run(plugins, monkeypatch, capsys, database, tmp_path):
     """Run ``seatkeeper ARGS`` in-process with only the report test plugin; returns (exit code, stdout, stderr)."""
     monkeypatch.setattr(plugins_module, "_default", plugins)
-
-    def invoke(*args: str):
-        code = 0
-        try:
-            cli.main(list(args))
-        except SystemExit as exit:
-            code = exit.code or 0
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return CliRunner(tmp_path / "no-config.toml", capsys)
 
 
 @pytest.fixture
