@@ -192,6 +192,9 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
     plans_by_connection: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for plan in plans:
         plans_by_connection[plan["connection"]].append(plan)
+    connection_names: dict[str, list[str]] = defaultdict(list)
+    for row in known:
+        connection_names[row["provider"]].append(row["name"])
 
     reports: dict[str, ProviderReport] = {}
     for row in known:
@@ -206,7 +209,8 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
             settings,
         )
         if provider not in reports:
-            reports[provider] = ProviderReport(provider, settings.has_prices(provider), [], [], Totals())
+            prices_set = settings.has_prices(provider, connection_names[provider])
+            reports[provider] = ProviderReport(provider, prices_set, [], [], Totals())
         report = reports[provider]
         report.connections.append(connection)
         report.totals.add(connection.totals)
@@ -219,7 +223,7 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
 
 
 def _connection(row, counts, plans, freshness, activity_reported, unused_days, settings) -> ConnectionReport:
-    provider = row["provider"]
+    provider, name = row["provider"], row["name"]
     lines: dict[tuple[str, bool], LicenceLine] = {}
     buckets = {
         bucket.category: UnusedBucket(bucket.category, bucket.label)
@@ -230,7 +234,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
         key = (count["license_type"], bool(count["billable"]))
         line = lines.get(key)
         if line is None:
-            price = settings.price(provider, key[0])
+            price = settings.price(provider, name, key[0])
             line = lines[key] = LicenceLine(key[0], key[1], 0, 0, 0, 0, price, None)
         seats = count["seats"]
         line.seats += seats
@@ -258,7 +262,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
         totals.unused += bucket.seats
         totals.unused_cost += bucket.monthly_cost
         totals.unused_unpriced_seats += bucket.unpriced_seats
-    plan_lines = None if plans is None else [_plan(plan, lines, provider, settings) for plan in plans]
+    plan_lines = None if plans is None else [_plan(plan, lines, provider, name, settings) for plan in plans]
     for plan in plan_lines or []:
         if plan.unassigned and plan.unassigned > 0:
             totals.unassigned += plan.unassigned
@@ -266,7 +270,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
     totals.monthly_cost = totals.seat_cost + _bought_beyond_held(plan_lines or [], lines)
     return ConnectionReport(
         provider=provider,
-        connection=row["name"],
+        connection=name,
         licence_types=sorted(lines.values(), key=lambda line: (not line.billable, line.license_type)),
         plans=plan_lines,
         unused=list(buckets.values()),
@@ -312,7 +316,7 @@ def _charge(target, price: Decimal | None, seats: int) -> None:
         target.monthly_cost += price * seats
 
 
-def _plan(plan, lines, provider, settings) -> PlanLine:
+def _plan(plan, lines, provider, connection, settings) -> PlanLine:
     license_type = plan["license_type"]
     assigned = plan["assigned"]
     if assigned is None and license_type is not None and plan["purchased"] is not None:
@@ -320,7 +324,7 @@ def _plan(plan, lines, provider, settings) -> PlanLine:
         assigned = sum(line.seats for (name, billable), line in lines.items() if name == license_type)
     purchased = plan["purchased"]
     unassigned = purchased - assigned if purchased is not None and assigned is not None else None
-    price = settings.price(provider, license_type) if license_type else None
+    price = settings.price(provider, connection, license_type) if license_type else None
     cost = price * max(unassigned, 0) if price is not None and unassigned is not None else None
     return PlanLine(plan["plan"], license_type, purchased, assigned, unassigned, price, cost, plan["observed_at"])
 
@@ -372,29 +376,53 @@ def _day(when: datetime) -> str:
 
 
 def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSettings, scope: Scope) -> list[str]:
+    """Billable licence types left unpriced, and ``[prices.NAME]`` tables that price nothing in this report."""
     warnings = []
+    #: Provider or connection name -> licence types its seats hold (a name may be both: the same table).
     held: dict[str, set[str]] = defaultdict(set)
     for provider in providers:
-        if provider.missing_prices and provider.prices_set:
+        missing: dict[str, list[str]] = {}
+        for connection in provider.connections:
+            types = {line.license_type for line in connection.licence_types}
+            held[provider.provider].update(types)
+            held[connection.connection].update(types)
+            unpriced = {
+                line.license_type for line in connection.licence_types if line.billable and line.unit_price is None
+            }
+            if unpriced:
+                missing[connection.connection] = sorted(unpriced)
+        if not provider.prices_set:
+            continue  # no price at all: the report says so once, rather than once per licence type
+        if (
+            len(missing) > 1
+            and len(missing) == len(provider.connections)
+            and len(set(map(tuple, missing.values()))) == 1
+        ):
+            missing = {provider.provider: next(iter(missing.values()))}  # the same gap everywhere: the provider's
+        for name, types in missing.items():
+            where = name if name == provider.provider else f"{name} ({provider.provider})"
             warnings.append(
-                f"{provider.provider}: no price for billable licence type(s) {', '.join(provider.missing_prices)}; "
+                f"{where}: no price for billable licence type(s) {', '.join(types)}; "
                 "their seats are left out of the costs"
             )
-        for connection in provider.connections:
-            held[provider.provider].update(line.license_type for line in connection.licence_types)
-    for provider, prices in sorted(settings.prices.items()):
-        if scope.connection or (scope.provider and provider != scope.provider):
-            continue  # a filtered report cannot tell a misspelt price from one for seats it leaves out
-        if provider not in held:
+    provider_names = sorted({provider.provider for provider in providers})
+    connection_names = sorted({c.connection for provider in providers for c in provider.connections})
+    for name, prices in sorted(settings.prices.items()):
+        # A filtered report cannot tell a misspelt name from one for seats it leaves out; with a provider
+        # filter, the provider's own table and its connections' tables still hold every seat they price.
+        if scope.connection or (scope.provider and name not in held):
+            continue
+        if name not in held:
             warnings.append(
-                f"[prices.{provider}] matches no provider in this report (providers: {', '.join(sorted(held))})"
+                f"[prices.{name}] matches no provider or connection in this report "
+                f"(providers: {', '.join(provider_names)}; connections: {', '.join(connection_names)})"
             )
             continue
-        unknown = sorted(set(prices) - held[provider])
+        unknown = sorted(set(prices) - held[name])
         if unknown:
             warnings.append(
-                f"[prices.{provider}] names licence type(s) no seat holds: {', '.join(unknown)} "
-                f"(held: {', '.join(sorted(held[provider]))}); check the spelling"
+                f"[prices.{name}] names licence type(s) no seat holds: {', '.join(unknown)} "
+                f"(held: {', '.join(sorted(held[name]))}); check the spelling"
             )
     return warnings
 
@@ -426,7 +454,7 @@ def _unused_seat(row, labels, idle_rules, settings) -> UnusedSeat:
         category_label=labels[row["usage"]],
         last_activity_at=activity,
         idle_days=(idle_rules[row["connection_id"]].observed_at - activity).days if activity else None,
-        monthly_cost=settings.price(row["provider"], row["license_type"]),
+        monthly_cost=settings.price(row["provider"], row["connection"], row["license_type"]),
     )
 
 
@@ -485,15 +513,15 @@ def _classify(arrived: list[dict], departed: list[dict], settings: ReportSetting
 
 
 def _change(row, before, settings, removed: bool = False) -> SeatChange:
-    provider = row["provider"]
+    provider, connection = row["provider"], row["connection"]
     if removed:
         after_type, after_billable = None, None
     else:
         after_type, after_billable = row["license_type"], bool(row["billable"])
     before_type = before["license_type"] if before else None
     before_billable = bool(before["billable"]) if before else None
-    cost_before = _seat_cost(settings, provider, before_type, before_billable)
-    cost_after = _seat_cost(settings, provider, after_type, after_billable)
+    cost_before = _seat_cost(settings, provider, connection, before_type, before_billable)
+    cost_after = _seat_cost(settings, provider, connection, after_type, after_billable)
     if before is None:
         kind = "added"
     elif removed:
@@ -503,7 +531,7 @@ def _change(row, before, settings, removed: bool = False) -> SeatChange:
     return SeatChange(
         kind=kind,
         provider=provider,
-        connection=row["connection"],
+        connection=connection,
         seat_key=row["seat_key"],
         email=row["email"],
         name=row["name"],
@@ -516,11 +544,11 @@ def _change(row, before, settings, removed: bool = False) -> SeatChange:
     )
 
 
-def _seat_cost(settings, provider, license_type, billable) -> Decimal | None:
+def _seat_cost(settings, provider, connection, license_type, billable) -> Decimal | None:
     """Monthly cost of one seat: 0 for no seat or a free one, None when a billable type has no price."""
     if license_type is None or not billable:
         return ZERO
-    return settings.price(provider, license_type)
+    return settings.price(provider, connection, license_type)
 
 
 def _direction(before_billable, after_billable, cost_before, cost_after) -> str:
@@ -536,14 +564,15 @@ def _direction(before_billable, after_billable, cost_before, cost_after) -> str:
 
 
 def _departments(counts, known, settings) -> list[DepartmentLine]:
-    provider_of = {row["id"]: row["provider"] for row in known}
+    connection_of = {row["id"]: (row["provider"], row["name"]) for row in known}
     departments: dict[str | None, DepartmentLine] = {}
     for row in counts:
         line = departments.setdefault(row["department"], DepartmentLine(row["department"]))
         line.seats += row["seats"]
         if row["billable"]:
             line.billable += row["seats"]
-            _charge(line, settings.price(provider_of[row["connection_id"]], row["license_type"]), row["seats"])
+            price = settings.price(*connection_of[row["connection_id"]], row["license_type"])
+            _charge(line, price, row["seats"])
     return sorted(
         departments.values(), key=lambda d: (d.department is None, -d.monthly_cost, -d.billable, d.department or "")
     )
@@ -560,7 +589,7 @@ def _people(engine, ids, cutoff, settings, list_limit) -> PeopleSummary:
         if row["provider"] not in person.providers:
             person.providers.append(row["provider"])
         billable = bool(row["billable"])
-        price = settings.price(row["provider"], row["license_type"]) if billable else ZERO
+        price = settings.price(row["provider"], row["connection"], row["license_type"]) if billable else ZERO
         cost = None if price is None else price * row["seats"]
         person.seats.append(
             PersonSeat(row["provider"], row["connection"], row["license_type"], billable, row["seats"], cost)
@@ -583,7 +612,7 @@ def _trend(engine, ids, month: ReportMonth, now, runs, settings) -> list[TrendPo
         point.seats += row["seats"]
         if row["billable"]:
             point.billable += row["seats"]
-            price = settings.price(row["provider"], row["license_type"])
+            price = settings.price(row["provider"], row["connection"], row["license_type"])
             if price is None:
                 point.unpriced_seats += row["seats"]
             else:

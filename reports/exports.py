@@ -97,7 +97,9 @@ def write_seats_csv(
     written = 0
     for row in rows:
         activity = row["last_activity_at"]
-        price = settings.price(row["provider"], row["license_type"]) if row["billable"] else Decimal(0)
+        price = (
+            settings.price(row["provider"], row["connection"], row["license_type"]) if row["billable"] else Decimal(0)
+        )
         values = {
             **row,
             "month": month,

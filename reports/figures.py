@@ -407,31 +407,46 @@ def multi_provider_people(
 def trend_counts(
     engine: Engine, connection_ids: Sequence[int], cutoffs: Mapping[str, datetime]
 ) -> list[dict[str, Any]]:
-    """Seats held at each month's cut-off, by month, provider, licence type and billable.
+    """Seats held at each month's cut-off, by month, provider, connection, licence type and billable.
 
     One pass over the intervals: each row is numbered with the first cut-off at or after its start and the
-    first at or after its end, and the database counts rows per (first, last, provider, type). A row is held
-    at every cut-off from its first to just before its last, which is summed here over those few groups.
+    first at or after its end, and the database counts rows per (first, last, connection, type). A row is
+    held at every cut-off from its first to just before its last, which is summed here over those few groups.
+    The connection is kept because a connection's own ``[prices.CONNECTION]`` table may price its seats.
     """
     labels = list(cutoffs)
     opened = _month_index(seat_t.c.seen_from, cutoffs)
     closed = _month_index(seat_t.c.seen_until, cutoffs)
-    group = (opened, closed, connection_t.c.provider, seat_t.c.license_type, seat_t.c.billable)
+    group = (
+        opened,
+        closed,
+        connection_t.c.provider,
+        connection_t.c.name,
+        seat_t.c.license_type,
+        seat_t.c.billable,
+    )
     query = (
         sa.select(*group, sa.func.count().label("seats"))
         .select_from(seat_t.join(connection_t, seat_t.c.connection_id == connection_t.c.id))
         .where(seat_t.c.connection_id.in_(connection_ids), opened.is_not(None))
         .group_by(*group)
     )
-    held: dict[tuple[str, str, str, bool], int] = {}
+    held: dict[tuple[str, str, str, str, bool], int] = {}
     with engine.connect() as db:
-        for first, last, provider, license_type, billable, seats in db.execute(query):
+        for first, last, provider, connection, license_type, billable, seats in db.execute(query):
             for index in range(first, len(labels) if last is None else last):
-                key = (labels[index], provider, license_type, bool(billable))
+                key = (labels[index], provider, connection, license_type, bool(billable))
                 held[key] = held.get(key, 0) + seats
     return [
-        {"month": month, "provider": provider, "license_type": license_type, "billable": billable, "seats": seats}
-        for (month, provider, license_type, billable), seats in held.items()
+        {
+            "month": month,
+            "provider": provider,
+            "connection": connection,
+            "license_type": license_type,
+            "billable": billable,
+            "seats": seats,
+        }
+        for (month, provider, connection, license_type, billable), seats in held.items()
     ]
 
 

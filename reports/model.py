@@ -128,9 +128,9 @@ class ProviderReport:
     """One provider's connections and their totals."""
 
     provider: str
-    #: Whether any price is configured for this provider.
+    #: Whether any price is configured for this provider: in its own table or one of its connections'.
     prices_set: bool
-    #: Billable licence types held without a configured price.
+    #: Billable licence types held without a price, in any of its connections.
     missing_prices: list[str]
     connections: list[ConnectionReport]
     totals: Totals

@@ -8,6 +8,9 @@
     [prices.zoom]               # monthly price of one seat, per licence type as the provider names it
     Licensed = 15.99
 
+    [prices.figma]              # a connection's own table: here a CSV-provider connection named figma
+    "Full seat" = 15.0
+
     [reports]
     unused_days = [30, 60, 90]  # idle buckets: no activity for 30-59, 60-89, 90+ days
     stale_after_days = 7        # warn when a connection's last good sync is older than this at the cut-off
@@ -17,12 +20,21 @@
     [reports.zoom]              # per-provider overrides
     unused_days = [14, 30]
     stale_after_days = 2
+
+A ``[prices.NAME]`` table is named after a provider or a connection. A seat of connection C of provider P
+costs what C's table says for its licence type, else what P's table says, else it is unpriced: a provider's
+table gives the defaults, a connection's table overrides some (or all) licence types for that connection.
+This is how CSV-provider connections (all of provider ``csv``) and several accounts of one provider on
+different contracts get their own prices. A name that is both a provider and one of its connections (the
+default connection ``zoom`` of provider ``zoom``) means the same table either way. Names are not checked
+here (the config file does not know every provider): a report warns about a table that matches no provider
+or connection it holds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -44,7 +56,8 @@ class ReportSettings:
     """Everything the config file says about reports, validated."""
 
     currency: str | None = None
-    prices: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)  # provider -> licence type -> price
+    #: Provider or connection name -> licence type -> monthly price (see :meth:`price` for the lookup).
+    prices: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     unused_days: tuple[int, ...] = DEFAULT_UNUSED_DAYS
     provider_unused_days: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
@@ -60,13 +73,20 @@ class ReportSettings:
         """Days after which a connection of ``provider`` counts as stale."""
         return self.provider_stale_after_days.get(provider, self.stale_after_days)
 
-    def price(self, provider: str, license_type: str) -> Decimal | None:
-        """The monthly price of one seat of ``license_type`` at ``provider``, or None when not set."""
+    def price(self, provider: str, connection: str, license_type: str) -> Decimal | None:
+        """The monthly price of one seat of ``license_type`` in ``connection`` (of ``provider``), or None.
+
+        The connection's ``[prices.CONNECTION]`` table wins when it names the licence type; otherwise the
+        provider's ``[prices.PROVIDER]`` table applies.
+        """
+        table = self.prices.get(connection)
+        if table is not None and license_type in table:
+            return table[license_type]
         return self.prices.get(provider, {}).get(license_type)
 
-    def has_prices(self, provider: str) -> bool:
-        """Whether any price is set for ``provider``."""
-        return bool(self.prices.get(provider))
+    def has_prices(self, provider: str, connections: Iterable[str]) -> bool:
+        """Whether any price is set for ``provider``: in its own table or in one of its ``connections``' tables."""
+        return any(self.prices.get(name) for name in (provider, *connections))
 
 
 def report_settings(config: Config) -> ReportSettings:
@@ -108,24 +128,27 @@ def report_settings(config: Config) -> ReportSettings:
 
 def _prices(table: Any, where: str) -> tuple[str | None, dict[str, dict[str, Decimal]]]:
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: 'prices' must be a table: [prices] with currency = \"EUR\" and [prices.PROVIDER]")
+        raise ConfigError(
+            f"{where}: 'prices' must be a table: [prices] with currency = \"EUR\" "
+            "and [prices.PROVIDER] or [prices.CONNECTION]"
+        )
     currency = table.get("currency")
     if currency is not None and (not isinstance(currency, str) or not CURRENCY_PATTERN.fullmatch(currency)):
         raise ConfigError(
             f'{where}: [prices] currency must be a three-letter ISO 4217 code such as "EUR", not {currency!r}'
         )
     prices: dict[str, dict[str, Decimal]] = {}
-    for provider, provider_prices in table.items():
-        if provider == "currency":
+    for name, name_prices in table.items():  # name: a provider or a connection
+        if name == "currency":
             continue
-        if not isinstance(provider_prices, dict):
+        if not isinstance(name_prices, dict):
             raise ConfigError(
-                f"{where}: [prices] {provider} must be a table of licence type = monthly price, "
-                f"e.g. [prices.{provider}] with Licensed = 15.99"
+                f"{where}: [prices] {name} must be a table of licence type = monthly price for the provider "
+                f"or connection {name!r}, e.g. [prices.{name}] with Licensed = 15.99"
             )
-        prices[provider] = {
-            license_type: _price(value, f"{where}: [prices.{provider}] {license_type!r}")
-            for license_type, value in provider_prices.items()
+        prices[name] = {
+            license_type: _price(value, f"{where}: [prices.{name}] {license_type!r}")
+            for license_type, value in name_prices.items()
         }
     if currency is None and any(prices.values()):
         raise ConfigError(f'{where}: prices are set but [prices] has no currency: add currency = "USD" (or "EUR", ...)')

@@ -163,6 +163,8 @@ def test_bad_input_is_one_line_and_non_zero(cli_run, with_history, args, expecte
         ('[prices]\ncurrency = "euro"\n', "currency must be a three-letter ISO 4217 code"),
         ('[prices]\ncurrency = "EUR"\n[prices.alpha]\nPro = "twenty"\n', "[prices.alpha] 'Pro' must be a number"),
         ('[prices]\ncurrency = "EUR"\n[prices.alpha]\nPro = -1\n', "must be a price of 0 or more"),
+        ('[prices]\ncurrency = "EUR"\n[prices.alpha-us]\nPro = "25"\n', "[prices.alpha-us] 'Pro' must be a number"),
+        ('[prices]\ncurrency = "EUR"\nalpha-us = 25\n', "[prices] alpha-us must be a table of licence type"),
         ("[reports]\nunused_days = [60, 30]\n", "unused_days must be in increasing order"),
         ("[reports]\nunused_days = 30\n", "unused_days must be a list of day counts"),
         ("[reports.alpha]\nstale_after_days = 0\n", "[reports.alpha] stale_after_days must be a whole number"),
@@ -181,3 +183,91 @@ def test_no_synced_data_says_so(cli_run):
     code, _, err = cli_run("report")
     assert code != 0
     assert "no seats have been synced yet: run `seatkeeper sync` first" in err
+
+
+FIGMA_EXPORT = """\
+Email,Name,Seat type,Last active
+ada@example.com,Ada,Full seat,{today}
+grace@example.com,Grace,Full seat,{today}
+alan@example.com,Alan,Dev seat,{today}
+edsger@example.com,Edsger,Viewer,{today}
+"""
+
+SLACK_EXPORT = """\
+Email,Name,Account type,Last active
+ada@example.com,Ada,Pro,{today}
+joan@example.com,Joan,Pro,{today}
+tim@example.com,Tim,Guest,{today}
+"""
+
+
+def test_csv_connections_priced_by_connection_name(seatkeeper_cli, seatkeeper_plugins, tmp_path):
+    """Two CSV exports are both provider csv: [prices.figma] prices one, [prices.csv] the other."""
+    import csv
+    import io
+
+    import seatkeeper_csv
+
+    seatkeeper_plugins.register(seatkeeper_csv, "csv")
+    today = datetime.now(UTC).date().isoformat()
+    (tmp_path / "figma.csv").write_text(FIGMA_EXPORT.format(today=today))
+    (tmp_path / "slack.csv").write_text(SLACK_EXPORT.format(today=today))
+    seatkeeper_cli.config_path.write_text(
+        f"""
+[connections.figma]
+provider = "csv"
+path = "{tmp_path / "figma.csv"}"
+billable_types = "Full seat, Dev seat"
+
+[connections.slack]
+provider = "csv"
+path = "{tmp_path / "slack.csv"}"
+billable_types = "Pro"
+
+[prices]
+currency = "EUR"
+
+[prices.figma]
+"Full seat" = 15
+"Dev seat" = 12.5
+
+[prices.csv]
+Pro = 8.75
+"""
+    )
+    month = datetime.now(UTC).strftime("%Y-%m")
+    result = seatkeeper_cli("sync")
+    assert result.exit_code == 0, result.stderr
+    code, out, err = seatkeeper_cli("report", "--month", month, "--format", "json", "--output", "-")
+    assert code == 0, err
+    assert "[prices." not in err and "no price" not in err  # [prices.figma] matched the connection figma
+    data = json.loads(out)
+    (provider,) = data["providers"]
+    assert (provider["provider"], provider["prices_set"], provider["missing_prices"]) == ("csv", True, [])
+    lines = {
+        (c["connection"], line["license_type"]): (line["seats"], line["unit_price"], line["monthly_cost"])
+        for c in provider["connections"]
+        for line in c["licence_types"]
+    }
+    assert lines == {
+        ("figma", "Full seat"): (2, 15.0, 30.0),
+        ("figma", "Dev seat"): (1, 12.5, 12.5),
+        ("figma", "Viewer"): (1, None, 0.0),  # free: no price needed
+        ("slack", "Pro"): (2, 8.75, 17.5),  # slack has no table: the provider's applies
+        ("slack", "Guest"): (1, None, 0.0),
+    }
+    assert data["totals"]["monthly_cost"] == 60.0
+    code, out, err = seatkeeper_cli("report", "--month", month, "--format", "csv", "--output", "-")
+    assert code == 0, err
+    prices = {(r["connection"], r["email"]): r["monthly_price"] for r in csv.DictReader(io.StringIO(out))}
+    assert prices[("figma", "ada@example.com")] == "15.00" and prices[("slack", "ada@example.com")] == "8.75"
+    # A table for a connection that is not configured is a warning naming what the report holds.
+    seatkeeper_cli.config_path.write_text(
+        seatkeeper_cli.config_path.read_text() + '\n[prices.figjam]\n"Full seat" = 3\n'
+    )
+    code, _, err = seatkeeper_cli("report", "--month", month, "--format", "md", "--output", "-")
+    assert code == 0, err
+    assert (
+        "warning: [prices.figjam] matches no provider or connection in this report "
+        "(providers: csv; connections: figma, slack)"
+    ) in err

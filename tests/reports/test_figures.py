@@ -288,3 +288,145 @@ def test_pending_seats_left_out_of_assigned_are_not_paid_twice(engine, plugins, 
     assert (plan.unassigned, plan.unassigned_cost) == (3, Decimal(60))  # as the provider counts
     assert report.totals.seat_cost == Decimal(160)  # 8 seats held, the invitation included
     assert report.totals.monthly_cost == Decimal(200)  # 10 bought, not 8 held + 3 unassigned
+
+
+# ---- prices per connection ------------------------------------------------------------------------------------
+
+#: alpha-us is on another contract: its own table prices Pro at 25; alpha-eu has none, so alpha's 20 applies.
+CONNECTION_PRICES = history.PRICES_TOML + "\n[prices.alpha-us]\nPro = 25\n"
+
+
+def priced(tmp_path, text: str):
+    from seatkeeper.reports.settings import report_settings
+
+    return report_settings(history.config(tmp_path, text))
+
+
+def test_two_connections_of_one_provider_priced_differently(history_engine, tmp_path):
+    report = build_report(history_engine, MARCH, priced(tmp_path, CONNECTION_PRICES), now=history.GENERATED_AT)
+    eu = {line.license_type: line for line in connection(report, "alpha-eu").licence_types}
+    us = {line.license_type: line for line in connection(report, "alpha-us").licence_types}
+    assert (eu["Pro"].unit_price, eu["Pro"].monthly_cost) == (Decimal(20), Decimal(160))  # the provider's table
+    assert (us["Pro"].unit_price, us["Pro"].monthly_cost) == (Decimal(25), Decimal(50))  # the connection's table
+    ((eu_plan,), (us_plan,)) = connection(report, "alpha-eu").plans, connection(report, "alpha-us").plans
+    assert (eu_plan.unit_price, eu_plan.unassigned_cost) == (Decimal(20), Decimal(40))
+    assert us_plan.unit_price == Decimal(25)
+    # Every figure that prices a seat follows its connection: +5 for each of alpha-us's two Pro seats.
+    assert report.totals.seat_cost == Decimal(290) and report.totals.monthly_cost == Decimal(330)
+    assert {p.provider: p.totals.monthly_cost for p in report.providers}["alpha"] == Decimal(250)
+    ann = next(person for person in report.people.people if person.email == "ann@example.com")
+    assert [(s.connection, s.monthly_cost) for s in ann.seats[:2]] == [("alpha-eu", Decimal(20)), ("alpha-us", 25)]
+    assert ann.monthly_cost == Decimal(55)
+    assert {d.department: d.monthly_cost for d in report.departments}["Sales"] == Decimal(120)  # ann and jon
+    assert [(p.month, p.seat_cost) for p in report.trend[9:]] == [
+        ("2026-01", Decimal(300)),
+        ("2026-02", Decimal(340)),
+        ("2026-03", Decimal(290)),
+    ]
+    assert [w for w in report.warnings if "price" in w] == [  # as without alpha-us's table: nothing new
+        "beta: no price for billable licence type(s) Squad; their seats are left out of the costs"
+    ]
+
+
+def test_connection_prices_reach_the_json_and_csv(history_engine, tmp_path):
+    import csv
+    import io
+
+    from seatkeeper.reports.generate import ReportFormat, write_report
+
+    settings = priced(tmp_path, CONNECTION_PRICES)
+    data = report_data(build_report(history_engine, MARCH, settings, now=history.GENERATED_AT))
+    prices = {
+        (c["connection"], line["license_type"]): line["unit_price"]
+        for p in data["providers"]
+        for c in p["connections"]
+        for line in c["licence_types"]
+    }
+    assert (prices[("alpha-eu", "Pro")], prices[("alpha-us", "Pro")]) == (20.0, 25.0)
+    out = io.StringIO()
+    write_report(history_engine, ReportFormat.csv, out, MARCH, settings, now=history.GENERATED_AT)
+    rows = {(r["connection"], r["email"]): r["monthly_price"] for r in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert (rows[("alpha-eu", "ann@example.com")], rows[("alpha-us", "ann@example.com")]) == ("20.00", "25.00")
+
+
+@pytest.fixture
+def beta_eu(history_engine, plugins):
+    """A second beta account, beta-eu, synced on Mar 28: Team, Enterprise and Squad seats."""
+    from seatkeeper.config import ConnectionConfig
+    from seatkeeper.sync import sync_connection
+    from tests.reports import report_plugin
+    from tests.reports.history import day, seat
+
+    provider = report_plugin.providers["beta"]
+    provider.records = [
+        seat("rae", "Team", True, day(3, 27), prefix="eu-"),
+        seat("sam", "Enterprise", True, day(3, 27), prefix="eu-"),
+        seat("tom", "Enterprise", True, day(3, 26), prefix="eu-"),
+        seat("uma", "Squad", True, day(3, 26), prefix="eu-"),
+    ]
+    assert sync_connection(history_engine, ConnectionConfig("beta-eu", "beta"), provider, {}, now=day(3, 28)).ok
+    report_plugin.reset()
+    return history_engine
+
+
+def test_connection_table_overrides_one_licence_type(beta_eu, tmp_path):
+    """[prices.beta-eu] sets Enterprise only: its Team seats keep beta's price, and beta's own seats are untouched."""
+    settings = priced(tmp_path, history.PRICES_TOML + "\n[prices.beta-eu]\nEnterprise = 40\n")
+    report = build_report(beta_eu, MARCH, settings, now=history.GENERATED_AT)
+    eu = {
+        line.license_type: (line.seats, line.unit_price, line.monthly_cost)
+        for line in connection(report, "beta-eu").licence_types
+    }
+    assert eu == {
+        "Enterprise": (2, Decimal(40), Decimal(80)),  # the connection's table
+        "Team": (1, Decimal(10), Decimal(10)),  # not in it: beta's table
+        "Squad": (1, None, None),  # in neither
+    }
+    home = {line.license_type: line.unit_price for line in connection(report, "beta").licence_types}
+    assert home["Enterprise"] == Decimal(50) and home["Team"] == Decimal(10)
+    beta = next(p for p in report.providers if p.provider == "beta")
+    assert beta.totals.seat_cost == Decimal(80) + Decimal(90)  # beta: 3 Team + 1 Enterprise; beta-eu: above
+    assert beta.missing_prices == ["Squad"]
+    # Squad is unpriced in both beta connections: one warning for the provider, as before.
+    assert [w for w in report.warnings if "no price" in w] == [
+        "beta: no price for billable licence type(s) Squad; their seats are left out of the costs"
+    ]
+    added = {c.email: c.cost_change for c in report.changes.seats if c.connection == "beta-eu"}
+    assert added == {
+        "rae@example.com": Decimal(10),
+        "sam@example.com": Decimal(40),
+        "tom@example.com": Decimal(40),
+        "uma@example.com": None,
+    }
+
+
+def test_missing_prices_are_told_per_connection(beta_eu, tmp_path):
+    """A connection whose own table leaves a type out, while the other connection has it priced."""
+    text = '[prices]\ncurrency = "EUR"\n[prices.alpha-eu]\nPro = 20\n[prices.beta-eu]\nSquad = 5\n'
+    report = build_report(beta_eu, MARCH, priced(tmp_path, text), now=history.GENERATED_AT)
+    providers = {p.provider: p for p in report.providers}
+    assert providers["alpha"].prices_set and providers["beta"].prices_set and not providers["gamma"].prices_set
+    assert providers["beta"].missing_prices == ["Enterprise", "Squad", "Team"]  # the union, as in the JSON
+    assert [w for w in report.warnings if "no price" in w] == [
+        "alpha-us (alpha): no price for billable licence type(s) Pro; their seats are left out of the costs",
+        "beta: no price for billable licence type(s) Enterprise, Squad, Team; their seats are left out of the costs",
+        "beta-eu (beta): no price for billable licence type(s) Enterprise, Team; their seats are left out of the costs",
+    ]
+
+
+def test_price_table_matching_nothing_names_providers_and_connections(history_engine, tmp_path):
+    text = history.PRICES_TOML + '\n[prices.figma]\n"Full seat" = 15\n[prices.alpha-us]\nEnterprise = 45\n'
+    settings = priced(tmp_path, text)
+    report = build_report(history_engine, MARCH, settings, now=history.GENERATED_AT)
+    assert [w for w in report.warnings if w.startswith("[prices.")] == [
+        "[prices.alpha-us] names licence type(s) no seat holds: Enterprise (held: Basic, Pro); check the spelling",
+        "[prices.figma] matches no provider or connection in this report "
+        "(providers: alpha, beta, gamma; connections: alpha-eu, alpha-us, beta, gamma-hr)",
+    ]
+    # A provider filter still checks the provider's and its connections' tables; figma may be left out.
+    alpha = build_report(history_engine, MARCH, settings, scope=Scope(provider="alpha"), now=history.GENERATED_AT)
+    assert [w for w in alpha.warnings if w.startswith("[prices.")] == [
+        "[prices.alpha-us] names licence type(s) no seat holds: Enterprise (held: Basic, Pro); check the spelling"
+    ]
+    us = build_report(history_engine, MARCH, settings, scope=Scope(connection="alpha-us"), now=history.GENERATED_AT)
+    assert not [w for w in us.warnings if w.startswith("[prices.")]

@@ -40,6 +40,42 @@ def test_report_matches_golden_file(history_engine, settings, fmt):
     assert text == expected, f"{path.name} differs: regenerate with SEATKEEPER_REGENERATE_GOLDEN=1 and review the diff"
 
 
+#: The golden month's prices said per connection: alpha's default of 99 is overridden by both alpha
+#: connections' own tables, and [prices.beta] names the provider and its connection beta at once.
+CONNECTION_PRICES_TOML = """
+[prices]
+currency = "EUR"
+
+[prices.alpha]
+Pro = 99
+
+[prices.alpha-eu]
+Pro = 20
+
+[prices.alpha-us]
+Pro = 20
+
+[prices.beta]
+Enterprise = 50
+Team = 10
+
+[reports.beta]
+unused_days = [14, 45]
+"""
+
+
+@pytest.mark.parametrize("fmt", [ReportFormat.md, ReportFormat.json, ReportFormat.csv])
+def test_connection_tables_give_the_same_report(history_engine, tmp_path, fmt):
+    """The same prices set per connection instead of per provider: the golden files, byte for byte."""
+    from seatkeeper.reports.settings import report_settings
+
+    if REGENERATE:
+        pytest.skip("compares with the golden files, which are being regenerated")
+    settings = report_settings(history.config(tmp_path, CONNECTION_PRICES_TOML))
+    text = render(history_engine, settings, fmt)
+    assert text == (GOLDEN / f"report-{history.REPORT_MONTH}.{fmt.value}").read_text(encoding="utf-8")
+
+
 def test_golden_json_holds_the_key_figures():
     """Guards the committed file itself, so a careless regeneration shows up here too."""
     data = json.loads((GOLDEN / f"report-{history.REPORT_MONTH}.json").read_text(encoding="utf-8"))
