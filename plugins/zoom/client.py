@@ -26,6 +26,21 @@ class FetchCancelled(ProviderError):
     """The client was closed while a fetch was still using it."""
 
 
+class ZoomApiError(ProviderError):
+    """Zoom refused a request for a reason other than the token, a scope, throttling or a server failure.
+
+    :param status: the HTTP status; :param code: Zoom's error ``code`` from the body, if any; :param detail:
+        Zoom's explanation (its ``message``, with the code). Callers use them to tell apart answers they can live
+        with (a free account's 400 code 200, a user gone with 404 code 1001).
+    """
+
+    def __init__(self, message: str, *, status: int, code: int | None, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
 class ZoomClient:
     """What :meth:`ZoomProvider.authenticate` returns: an authenticated session on one Zoom account.
 
@@ -64,7 +79,7 @@ class ZoomClient:
         :raises PermissionDenied: the app lacks a scope (named in the message).
         :raises RateLimited, ProviderUnavailable: throttling or failures outlasting the retries.
         :raises BadProviderData: the answer is not a JSON object.
-        :raises ProviderError: any other refusal, with Zoom's message.
+        :raises ZoomApiError: any other refusal, with Zoom's message, status and code.
         """
         url = self.api_url + "/" + path.lstrip("/")
         what = what or f"GET {urlsplit(url).path}"
@@ -109,7 +124,7 @@ class ZoomClient:
         if status == 404 and code != USER_NOT_FOUND_CODE:
             # Not a missing user but a missing endpoint: the base URL is wrong.
             detail += f"; check api_url (ZOOM_API_URL): {self.api_url} should end in /v2"
-        raise ProviderError(f"Zoom refused {what} with HTTP {status}: {detail}")
+        raise ZoomApiError(f"Zoom refused {what} with HTTP {status}: {detail}", status=status, code=code, detail=detail)
 
 
 def _error(response: requests.Response) -> tuple[int | None, str]:

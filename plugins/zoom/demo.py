@@ -1,4 +1,8 @@
-"""The Zoom demo: a fictional company's account over five monthly snapshots, served by :class:`FakeZoom`."""
+"""The Zoom demo: a fictional company's account over five monthly snapshots, served by :class:`FakeZoom`.
+
+The demo syncs with ``fetch_addons`` on, and its account reports plan usage, so its history shows add-ons and
+its reports purchased against assigned seats.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ DEMO_CREDENTIALS = {
     "client_id": "demo-client-id",
     "client_secret": "demo-client-secret-not-a-real-one",
 }
+#: Settings of the demo connection besides the server's URLs and credentials.
+DEMO_SETTINGS = {"fetch_addons": "true"}
 TIME_FIELDS = ("user_created_at", "last_login_time")
 _RELATIVE = re.compile(r"^@(\d+)-(\d+(?:\.\d+)?)$")
 
@@ -77,5 +83,7 @@ def demo_snapshots(now: datetime | None = None) -> Iterator[list[DemoSnapshot]]:
     """Start the fake Zoom server with the demo account and yield one :class:`DemoSnapshot` per month."""
     data = load_demo_data()
     dates = snapshot_dates(now or datetime.now(UTC), data["snapshots"])
-    with FakeZoom(account_snapshots(data, dates), **DEMO_CREDENTIALS) as server:
-        yield [DemoSnapshot(at=at, settings=server.settings(index)) for index, at in enumerate(dates)]
+    with FakeZoom(account_snapshots(data, dates), plans=data["plans"], **DEMO_CREDENTIALS) as server:
+        yield [
+            DemoSnapshot(at=at, settings={**server.settings(index), **DEMO_SETTINGS}) for index, at in enumerate(dates)
+        ]

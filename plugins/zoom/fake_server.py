@@ -4,7 +4,11 @@ It speaks the parts of Zoom the provider uses, with Zoom's shapes and error bodi
 
 - ``POST /oauth/token``: Server-to-Server OAuth (Basic client credentials, ``account_credentials`` grant);
 - ``GET /v2/users``: ``status`` filter, ``page_size``, ``next_page_token`` and the list envelope;
-- ``GET /v2/users/summary``: user counts.
+- ``GET /v2/users/summary``: user counts, consistent with the snapshot;
+- ``GET /v2/accounts/me/plans/usage``: purchased and used seats per plan (given per snapshot, or derived from
+  the users), or a free account's 400 code 200;
+- ``GET /v2/users/{userId}/settings``: the user's settings; its ``feature`` block comes from the user's
+  ``"feature"`` entry (which ``GET /v2/users`` does not list).
 
 It serves several *snapshots* of one account, each under its own prefix (``/s/0/oauth/token``,
 ``/s/0/v2/users``, ...); the unprefixed paths serve the last snapshot. Misbehaviour is switched on through
@@ -13,6 +17,7 @@ It serves several *snapshots* of one account, each under its own prefix (``/s/0/
     with FakeZoom([users], client_secret="s") as zoom:
         zoom.faults.rate_limit(retry_after="2")       # the next user-list request gets a 429
         zoom.faults.expire_tokens(after=1)            # tokens expire after one more list page
+        zoom.faults.missing_scope("user:read:summary:admin", path="/v2/users/summary")
         settings = zoom.settings()                    # settings for ZoomProvider.authenticate
 """
 
@@ -29,13 +34,29 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-#: Scopes a correctly set-up app has.
-DEFAULT_SCOPES = ("user:read:list_users:admin", "user:read:user:admin", "user:read:summary:admin")
+#: Scopes a correctly set-up app has (the optional ones included).
+DEFAULT_SCOPES = (
+    "user:read:list_users:admin",
+    "user:read:user:admin",
+    "user:read:summary:admin",
+    "billing:read:plan_usage:admin",
+    "user:read:settings:admin",
+)
 LIST_USERS_SCOPES = ("user:read:list_users:admin", "user:read:admin")
 SUMMARY_SCOPES = ("user:read:summary:admin", "user:read:admin")
+PLAN_USAGE_SCOPES = (
+    "billing:read:plan_usage:admin",
+    "billing:read:plan_usage:master",
+    "billing:master",
+    "account:read:admin",
+)
+SETTINGS_SCOPES = ("user:read:settings:admin", "user:read:admin")
 USER_STATUSES = ("active", "inactive", "pending")
+#: Paths with a variable part, as fault rules and :meth:`FakeZoom.peak_in_flight` name them.
+ROUTES = ("/v2/users/{userId}/settings", "/v2/accounts/{accountId}/plans/usage")
+FREE_ACCOUNT = {"code": 200, "message": "Only available for paid account."}
 
 
 @dataclass(frozen=True)
@@ -105,10 +126,13 @@ class Faults:
         path: str | None = None,
         when: Callable[[FakeRequest], bool] | None = None,
     ) -> None:
-        """Arm ``rule`` for requests to ``path`` (any path if ``None``) that also match ``when``."""
+        """Arm ``rule`` for requests to ``path`` (any path if ``None``) that also match ``when``.
+
+        ``path`` may hold ``{placeholders}`` matching one path segment each, e.g. ``"/v2/users/{userId}/settings"``.
+        """
 
         def matches(request: FakeRequest) -> bool:
-            return (path is None or request.path == path) and (when is None or when(request))
+            return (path is None or path_matches(path, request.path)) and (when is None or when(request))
 
         with self._lock:
             self._rules.append(_Armed(rule, times, skip, matches))
@@ -148,16 +172,17 @@ class Faults:
         daily: bool = False,
         path: str | None = "/v2/users",
         when: Callable[[FakeRequest], bool] | None = None,
+        category: str = "Medium",
     ) -> None:
         """Answer 429 (per-second limit, or the daily quota) with the given ``Retry-After``."""
         if daily:
             message = (
-                "You have exceeded the daily rate limit (30000) of Medium API requests permitted for this account."
+                f"You have exceeded the daily rate limit (30000) of {category} API requests permitted for this account."
             )
         else:
             message = "You have reached the maximum per-second rate limit for this API. Try again later."
         headers = {
-            "X-RateLimit-Category": "Medium",
+            "X-RateLimit-Category": category,
             "X-RateLimit-Type": "Daily-limit" if daily else "QPS",
             "X-RateLimit-Limit": "30000" if daily else "20",
             "X-RateLimit-Remaining": "0",
@@ -217,6 +242,58 @@ class Faults:
 
         self.add(truncate, times=times, skip=skip, path=path, when=when)
 
+    def missing_scope(
+        self,
+        scope: str = "user:read:list_users:admin",
+        *,
+        path: str | None = "/v2/users",
+        code: int = 4711,
+        times: int | None = None,
+        skip: int = 0,
+        when: Callable[[FakeRequest], bool] | None = None,
+    ) -> None:
+        """Answer requests to ``path`` with Zoom's missing-scope error naming ``scope`` (400, code 4711; the docs
+        say 4700), every time unless ``times`` is given."""
+        reply = Reply(400, _missing_scope(scope, code))
+        self.add(lambda _request, _server: reply, times=times, skip=skip, path=path, when=when)
+
+    def free_account(self, *, times: int | None = None, when: Callable[[FakeRequest], bool] | None = None) -> None:
+        """Answer plan usage as Zoom does for a free account: 400 code 200 "Only available for paid account."."""
+        reply = Reply(400, dict(FREE_ACCOUNT))
+        self.add(lambda _request, _server: reply, times=times, path="/v2/accounts/{accountId}/plans/usage", when=when)
+
+    def delay(
+        self,
+        seconds: float,
+        *,
+        times: int | None = None,
+        skip: int = 0,
+        path: str | None = None,
+        when: Callable[[FakeRequest], bool] | None = None,
+    ) -> None:
+        """Hold matching requests for ``seconds`` before answering them normally (a slow server)."""
+
+        def slow(_request: FakeRequest, _server: FakeZoom) -> None:
+            time.sleep(seconds)
+
+        self.add(slow, times=times, skip=skip, path=path, when=when)
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether ``path`` is ``pattern``, where a ``{placeholder}`` segment of the pattern matches any one segment."""
+    if "{" not in pattern:
+        return pattern == path
+    wanted, given = pattern.strip("/").split("/"), path.strip("/").split("/")
+    return len(wanted) == len(given) and all(
+        (part.startswith("{") and part.endswith("}") and bool(actual)) or part == actual
+        for part, actual in zip(wanted, given, strict=True)
+    )
+
+
+def route_of(path: str) -> str:
+    """The route a path belongs to: one of :data:`ROUTES` for paths with a variable part, else the path."""
+    return next((route for route in ROUTES if path_matches(route, path)), path)
+
 
 @dataclass
 class _PageCursor:
@@ -236,6 +313,8 @@ class FakeZoom:
     :param scopes: the scopes the app's tokens carry.
     :param token_ttl: ``expires_in`` of issued tokens, in seconds (enforced).
     :param max_page_size: larger ``page_size`` values are cut to it, as Zoom does.
+    :param plans: the plan-usage answer of each snapshot (``None`` in the list: a free account). Without it,
+        every snapshot has a base plan whose seats are exactly its Licensed users.
     """
 
     def __init__(
@@ -251,10 +330,15 @@ class FakeZoom:
         page_token_ttl: float = 15 * 60,
         faults: Faults | None = None,
         clock: Callable[[], float] = time.monotonic,
+        plans: Sequence[Mapping[str, Any] | None] | None = None,
     ) -> None:
         if not snapshots:
             raise ValueError("FakeZoom needs at least one snapshot")
+        if plans is not None and len(plans) != len(snapshots):
+            raise ValueError(f"FakeZoom needs one plan usage per snapshot ({len(snapshots)}), not {len(plans)}")
         self.snapshots = [list(users) for users in snapshots]
+        #: Plan-usage answers per snapshot (``None`` entry: a free account); ``None``: derived from the users.
+        self.plans: list[Mapping[str, Any] | None] | None = None if plans is None else list(plans)
         self.account_id = account_id
         self.client_id = client_id
         self._client_secret = client_secret
@@ -270,6 +354,8 @@ class FakeZoom:
         self._tokens: dict[str, float] = {}
         self._expired: set[str] = set()
         self._cursors: dict[str, _PageCursor] = {}
+        self._in_flight: dict[str, int] = {}
+        self._peak: dict[str, int] = {}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -352,9 +438,18 @@ class FakeZoom:
             self._tokens.clear()
 
     def requests_to(self, path: str) -> list[FakeRequest]:
-        """The logged requests for one path (without snapshot prefix)."""
+        """The logged requests for one path (without snapshot prefix); ``{placeholders}`` match any segment."""
         with self._lock:
-            return [request for request in self.requests if request.path == path]
+            return [request for request in self.requests if path_matches(path, request.path)]
+
+    def revoke_scopes(self, *scopes: str) -> None:
+        """Take ``scopes`` away from the app: requests needing only them now get Zoom's missing-scope error."""
+        self.scopes = tuple(scope for scope in self.scopes if scope not in scopes)
+
+    def peak_in_flight(self, route: str) -> int:
+        """The most requests to ``route`` (a path, or one of :data:`ROUTES`) ever handled at the same time."""
+        with self._lock:
+            return self._peak.get(route, 0)
 
     # ---- serving ---------------------------------------------------------------------------------------
 
@@ -370,25 +465,48 @@ class FakeZoom:
             self.requests.append(request)
         if snapshot >= len(self.snapshots):
             return Reply(404, {"code": 404, "message": "Not Found"})
-        reply = self.faults.consult(request, self)
-        if reply is not None:
-            return reply
-        if path == "/oauth/token":
-            return self._token(method, query, authorization, body)
-        status, payload = self.answer(request)
-        return Reply(status, payload)
+        route = route_of(path)
+        with self._lock:
+            self._in_flight[route] = self._in_flight.get(route, 0) + 1
+            self._peak[route] = max(self._peak.get(route, 0), self._in_flight[route])
+        try:
+            reply = self.faults.consult(request, self)
+            if reply is not None:
+                return reply
+            if path == "/oauth/token":
+                return self._token(method, query, authorization, body)
+            status, payload = self.answer(request)
+            return Reply(status, payload)
+        finally:
+            with self._lock:
+                self._in_flight[route] -= 1
 
     def answer(self, request: FakeRequest) -> tuple[int, Any]:
         """The normal answer to an API request: ``(status, JSON body)``."""
-        if request.method != "GET" or request.path not in ("/v2/users", "/v2/users/summary"):
+        route = route_of(request.path)
+        known = ("/v2/users", "/v2/users/summary", *ROUTES)
+        if request.method != "GET" or route not in known:
             return 404, {"code": 404, "message": "Not Found"}
         problem = self._check_token(request.token)
         if problem is not None:
             return 401, {"code": 124, "message": problem}
-        if request.path == "/v2/users/summary":
+        users = self.snapshots[request.snapshot]
+        if route == "/v2/users/summary":
             if not self._has_scope(SUMMARY_SCOPES):
                 return 400, _missing_scope(SUMMARY_SCOPES[0])
-            return 200, self._summary(self.snapshots[request.snapshot])
+            return 200, self._summary(users)
+        if route == "/v2/accounts/{accountId}/plans/usage":
+            account = request.path.split("/")[3]
+            if account not in ("me", self.account_id):
+                return 404, {"code": 2001, "message": "Account does not exist: " + account + "."}
+            if not self._has_scope(PLAN_USAGE_SCOPES):
+                return 400, _missing_scope(PLAN_USAGE_SCOPES[0])
+            plans = plan_usage_of(users) if self.plans is None else self.plans[request.snapshot]
+            return (400, dict(FREE_ACCOUNT)) if plans is None else (200, plans)
+        if route == "/v2/users/{userId}/settings":
+            if not self._has_scope(SETTINGS_SCOPES):
+                return 400, _missing_scope(SETTINGS_SCOPES[0])
+            return self._user_settings(users, request.path.split("/")[3])
         if not self._has_scope(LIST_USERS_SCOPES):
             return 400, _missing_scope(LIST_USERS_SCOPES[0])
         return self._list_users(request)
@@ -513,18 +631,58 @@ class FakeZoom:
                 "room_users_count",
             )
         )
+        # Zoom counts every user in its total; which group it puts a type seatkeeper does not know is anyone's guess.
+        counts["total_users_count"] += sum(1 for user in listed if user.get("type") not in (1, 2, 3, 4, 99))
         return counts
+
+    @staticmethod
+    def _user_settings(users: Sequence[Mapping[str, Any]], user_id: str) -> tuple[int, Any]:
+        wanted = unquote(user_id)
+        for user in users:
+            if user.get("status") == "pending":
+                continue  # no id yet: Zoom knows no settings for an invitation
+            if user.get("id") == wanted or str(user.get("email", "")).lower() == wanted.lower():
+                return 200, user_settings_of(user)
+        return 404, {"code": 1001, "message": f"User does not exist: {wanted}."}
+
+
+def plan_usage_of(users: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A plan-usage answer for ``users``: a base plan whose seats are exactly the Licensed users (none unused)."""
+    used = sum(1 for user in users if user.get("type") == 2 and user.get("status", "active") != "pending")
+    pending = sum(1 for user in users if user.get("type") == 2 and user.get("status") == "pending")
+    return {"plan_base": {"type": "monthly", "hosts": used + pending, "usage": used, "pending": pending}}
+
+
+def user_settings_of(user: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``GET /users/{userId}/settings`` answer: a few ordinary settings, and the user's ``feature`` block."""
+    feature: dict[str, Any] = {
+        "meeting_capacity": 300 if user.get("type") == 2 else 100,
+        "large_meeting": False,
+        "webinar": False,
+        "zoom_events": False,
+        "zoom_phone": False,
+        "cn_meeting": False,
+        "in_meeting": False,
+        "concurrent_meeting": "None",
+    }
+    feature.update(user.get("feature") or {})
+    return {
+        "schedule_meeting": {"host_video": True, "participants_video": False, "join_before_host": False},
+        "in_meeting": {"chat": True, "breakout_room": True, "waiting_room": True},
+        "feature": feature,
+    }
 
 
 def _as_listed(user: Mapping[str, Any]) -> dict[str, Any]:
     listed = dict(user)
+    listed.pop("feature", None)  # served by GET /users/{userId}/settings, not listed
     if listed.get("status") == "pending":
         listed.pop("id", None)  # Zoom lists pending users without an id
     return listed
 
 
-def _missing_scope(scope: str) -> dict[str, Any]:
-    return {"code": 4711, "message": f"Invalid access token, does not contain scopes:[{scope}]."}
+def _missing_scope(scope: str, code: int = 4711) -> dict[str, Any]:
+    return {"code": code, "message": f"Invalid access token, does not contain scopes:[{scope}]."}
 
 
 class _Handler(BaseHTTPRequestHandler):

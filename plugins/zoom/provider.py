@@ -10,17 +10,21 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from seatkeeper import DemoSnapshot, FetchContext, Provider, Rejected, SeatRecord, Setting
+from seatkeeper import DemoSnapshot, FetchContext, Provider, Rejected, SeatPlan, SeatRecord, Setting
 from seatkeeper.errors import ConfigError
 
+from .addons import addons_enabled, with_addons
 from .auth import TokenSource, check_credential
 from .client import ZoomClient
+from .plans import fetch_plans
+from .summary import SyncedCounts, reconcile
 from .transport import Transport
 from .users import ALL_STATUSES, fetch_users
 
 DEFAULT_API_URL = "https://api.zoom.us/v2"
 DEFAULT_OAUTH_URL = "https://zoom.us/oauth/token"
 MAX_PAGE_SIZE = 2000  # Zoom's 2025 specs; the 2024 spec (and the default here) says 300
+MAX_ADDON_WORKERS = 4
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -37,6 +41,8 @@ class ZoomProvider(Provider):
     :param timeout: ``(connect, read)`` timeouts in seconds.
     :param clock: current POSIX time, for ``Retry-After`` dates.
     :param workers: how many status lists are fetched at once (1 = one after the other).
+    :param addon_workers: how many users' settings are read at once when ``fetch_addons`` is on (1 = one after
+        the other, in the fetching thread).
     """
 
     name = "zoom"
@@ -61,6 +67,13 @@ class ZoomProvider(Provider):
             env="ZOOM_OAUTH_URL",
             default=DEFAULT_OAUTH_URL,
         ),
+        Setting(
+            "fetch_addons",
+            'Also read each user\'s add-ons (large meeting, webinar, Zoom Phone...): "true" or "false"',
+            required=False,
+            env="ZOOM_FETCH_ADDONS",
+            default="false",
+        ),
     )
 
     def __init__(
@@ -75,11 +88,16 @@ class ZoomProvider(Provider):
         timeout: tuple[float, float] = (10.0, 60.0),
         clock: Callable[[], float] = time.time,
         workers: int = 3,
+        addon_workers: int = 3,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
         if max_retries < 0:
             raise ValueError("max_retries must not be negative")
+        if not 1 <= addon_workers <= MAX_ADDON_WORKERS:
+            # Settings requests share the account's Medium rate limit with every other app: stay polite (and,
+            # with the three list threads, within the transport's 8 pooled connections).
+            raise ValueError(f"addon_workers must be between 1 and {MAX_ADDON_WORKERS}, not {addon_workers}")
         self.sleep = sleep
         self.max_retries = max_retries
         self.page_size = page_size
@@ -89,6 +107,7 @@ class ZoomProvider(Provider):
         self.timeout = timeout
         self.clock = clock
         self.workers = workers
+        self.addon_workers = addon_workers
         self._tokens: dict[tuple[str, str, str, str], TokenSource] = {}
         self._tokens_lock = threading.Lock()
 
@@ -120,6 +139,7 @@ class ZoomProvider(Provider):
         account_id = check_credential("account_id", settings.get("account_id", ""), "ZOOM_ACCOUNT_ID")
         client_id = check_credential("client_id", settings.get("client_id", ""), "ZOOM_CLIENT_ID")
         client_secret = check_credential("client_secret", settings.get("client_secret", ""), "ZOOM_CLIENT_SECRET")
+        addons_enabled(settings)  # a malformed fetch_addons fails here, before any request
         api_url = _url(settings.get("api_url") or DEFAULT_API_URL, "api_url", "ZOOM_API_URL")
         oauth_url = _url(settings.get("oauth_url") or DEFAULT_OAUTH_URL, "oauth_url", "ZOOM_OAUTH_URL")
 
@@ -132,15 +152,26 @@ class ZoomProvider(Provider):
         tokens.token()
         return ZoomClient(self.transport(), tokens, api_url)
 
-    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected]:
-        """Yield every user of the account (active, inactive and pending) as a :class:`SeatRecord`.
+    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
+        """Yield every user of the account (active, inactive and pending) as a :class:`SeatRecord`, then the
+        account's plans as :class:`SeatPlan` items.
 
-        Users that cannot be mapped come as :class:`Rejected`. Pages are streamed: memory stays flat
-        whatever the account's size.
+        Users that cannot be mapped come as :class:`Rejected`. Pages are streamed: memory stays flat whatever the
+        account's size. With ``fetch_addons`` on, each user's add-ons go in ``extras["addons"]``. Plan usage and
+        the user summary are optional: without their scope (or on a free account) a warning says so, and the
+        sync goes on. The user summary is compared with what was yielded; a difference is a warning.
         """
         if not isinstance(session, ZoomClient):
             raise TypeError(f"ZoomProvider.fetch needs the ZoomClient from authenticate(), not {type(session)}")
-        yield from fetch_users(session, context, page_size=self.page_size, statuses=ALL_STATUSES, workers=self.workers)
+        items: Iterator[Any] = fetch_users(
+            session, context, page_size=self.page_size, statuses=ALL_STATUSES, workers=self.workers
+        )
+        if addons_enabled(context.settings):
+            items = with_addons(session, items, workers=self.addon_workers)
+        counts = SyncedCounts()
+        yield from counts.counting(items)
+        yield from fetch_plans(session, context)
+        reconcile(session, context, counts)
 
     @contextlib.contextmanager
     def demo(self) -> Iterator[list[DemoSnapshot]]:

@@ -17,6 +17,7 @@ from seatkeeper import (
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    Rejected,
     SeatStatus,
 )
 from seatkeeper_zoom import ZoomProvider
@@ -24,7 +25,7 @@ from seatkeeper_zoom.auth import TokenSource
 from seatkeeper_zoom.fake_server import FakeZoom, Reply
 from seatkeeper_zoom.transport import Transport
 
-from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, account, fake_zoom, records, sync, zoom_user
+from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, account, fake_zoom, records, sync, users_of, zoom_user
 
 pytestmark = LOCALHOST_ONLY
 
@@ -59,7 +60,7 @@ def test_full_sync_lists_every_status_page_by_page():
         assert {request.query["page_size"] for request in list_requests(zoom)} == {"300"}
 
     found = records(items)
-    assert len(found) == len(items) == 659
+    assert len(found) == len(users_of(items)) == 659
     assert {item.key for item in found} == {u["id"] for u in users if u["status"] != "pending"} | {
         f"email:{u['email']}" for u in users if u["status"] == "pending"
     }
@@ -80,7 +81,7 @@ def test_status_lists_are_fetched_concurrently():
         zoom.faults.add(rendezvous, times=3, path="/v2/users")
         items, _ = sync(ZoomProvider(sleep=Waits()), zoom.settings())
 
-    assert len(items) == 6
+    assert len(users_of(items)) == 6
     assert not barrier.broken
 
 
@@ -92,7 +93,7 @@ def test_snapshots_are_served_under_prefixes():
         new, _ = sync(provider, zoom.settings(1))
         latest, _ = sync(provider, zoom.settings())
 
-    assert len(old) == 2 and len(new) == 4 and len(latest) == 4
+    assert [len(users_of(items)) for items in (old, new, latest)] == [2, 4, 4]
 
 
 def test_summary_counts_the_account():
@@ -124,7 +125,7 @@ def test_token_expiry_mid_pagination_gets_one_new_token():
         assert zoom.tokens_issued == 2
         assert len({request.token for request in zoom.requests_to("/v2/users")}) == 2
 
-    assert len(items) == 60
+    assert len(users_of(items)) == 60
 
 
 def test_token_is_reused_across_connections_with_the_same_credentials():
@@ -188,7 +189,7 @@ def test_rate_limited_once_waits_retry_after():
         zoom.faults.rate_limit(retry_after="2")
         items, _ = sync(ZoomProvider(sleep=waits), zoom.settings())
 
-    assert len(items) == 4
+    assert len(users_of(items)) == 4
     assert waits == [2.0]
 
 
@@ -224,7 +225,7 @@ def test_dropped_connection_is_retried():
         zoom.faults.drop_connection(times=2, when=lambda r: r.query.get("status") == "active")
         items, _ = sync(ZoomProvider(sleep=waits), zoom.settings())
 
-    assert len(items) == 4
+    assert len(users_of(items)) == 4
     assert waits == [0.5, 1.0]
 
 
@@ -234,7 +235,7 @@ def test_answer_broken_off_mid_body_is_retried():
         zoom.faults.truncate_body(when=lambda r: r.query.get("status") == "active")
         items, _ = sync(ZoomProvider(sleep=waits), zoom.settings())
 
-    assert len(items) == 4
+    assert len(users_of(items)) == 4
     assert waits == [0.5]
 
 
@@ -338,7 +339,7 @@ def test_unmappable_users_are_rejected_not_fatal():
     with fake_zoom([users]) as zoom:
         items, _ = sync(ZoomProvider(sleep=Waits()), zoom.settings())
 
-    rejected = [item for item in items if not hasattr(item, "license_type")]
+    rejected = [item for item in items if isinstance(item, Rejected)]
     assert len(records(items)) == 1 and len(rejected) == 3
     assert {item.key for item in rejected} == {"user00002AAAAAAAAAAAAA", None, "user00004AAAAAAAAAAAAA"}
 
@@ -392,3 +393,109 @@ def test_a_401_that_is_not_about_the_token_is_not_retried():
         "Zoom refused the access token for page 1 of the active users (GET /users?status=active): "
         "Unauthorized request; check that the Zoom app is activated and its credentials are current"
     )
+
+
+# ---- plan usage, settings and scope switches -----------------------------------------------------------
+
+
+def test_plan_usage_is_derived_from_the_users_unless_given():
+    users = [zoom_user(1), zoom_user(2), zoom_user(3, zoom_type=1), zoom_user(4, status="pending")]
+    given = {"plan_base": {"type": "yearly", "hosts": 10, "usage": 2}}
+    with fake_zoom([users]) as derived, fake_zoom([users, users], plans=[given, None]) as explicit:
+        derived_session = ZoomProvider(sleep=Waits()).authenticate(derived.settings())
+        assert derived_session.get("/accounts/me/plans/usage") == {
+            "plan_base": {"type": "monthly", "hosts": 3, "usage": 2, "pending": 1}
+        }
+        provider = ZoomProvider(sleep=Waits())
+        assert provider.authenticate(explicit.settings(0)).get("/accounts/me/plans/usage") == given
+        free = requests.get(
+            explicit.api_url(1) + "/accounts/me/plans/usage",
+            headers={"Authorization": f"Bearer {explicit.issued_tokens[-1]}"},
+            timeout=5,
+        )
+
+    assert free.status_code == 400 and free.json() == {"code": 200, "message": "Only available for paid account."}
+    with pytest.raises(ValueError, match="one plan usage per snapshot"):
+        FakeZoom([users], plans=[given, given])
+
+
+def test_user_settings_serve_the_feature_entry_which_the_list_leaves_out():
+    users = [zoom_user(1, feature={"webinar": True, "webinar_capacity": 500}), zoom_user(2, status="pending")]
+    with fake_zoom([users]) as zoom:
+        session = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        listed = session.get("/users", {"status": "active"})["users"]
+        settings = session.get(f"/users/{users[0]['id']}/settings")
+        by_email = session.get("/users/user00001@example.com/settings")
+        with pytest.raises(ProviderError, match=r"HTTP 404: User does not exist: .* \(code 1001\)"):
+            session.get(f"/users/{users[1]['id']}/settings")  # an invitation has no settings
+
+    assert "feature" not in listed[0]
+    assert settings["feature"]["webinar"] is True and settings["feature"]["webinar_capacity"] == 500
+    assert settings["feature"]["zoom_phone"] is False
+    assert by_email == settings
+
+
+def test_faults_switch_scopes_off_and_answer_as_a_free_account():
+    with fake_zoom([account(active=2)]) as zoom:
+        session = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        zoom.faults.missing_scope("user:read:summary:admin", path="/v2/users/summary", code=4700)
+        zoom.faults.free_account(times=1)
+        with pytest.raises(PermissionDenied, match="user:read:summary:admin"):
+            session.get("/users/summary")
+        with pytest.raises(ProviderError, match=r"Only available for paid account\. \(code 200\)"):
+            session.get("/accounts/me/plans/usage")
+        assert "plan_base" in session.get("/accounts/me/plans/usage")  # times=1: paid again
+        zoom.revoke_scopes("billing:read:plan_usage:admin")
+        with pytest.raises(PermissionDenied, match="billing:read:plan_usage:admin"):
+            session.get("/accounts/me/plans/usage")
+
+
+def test_routes_with_a_variable_part_are_matched_and_counted():
+    users = account(active=4)
+    with fake_zoom([users]) as zoom:
+        zoom.faults.delay(0.05, path="/v2/users/{userId}/settings")
+        session = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        threads = [threading.Thread(target=session.get, args=(f"/users/{user['id']}/settings",)) for user in users[:3]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert len(zoom.requests_to("/v2/users/{userId}/settings")) == 3
+        assert zoom.peak_in_flight("/v2/users/{userId}/settings") == 3
+        assert zoom.requests_to("/v2/users") == []
+
+
+PLANS = "/v2/accounts/me/plans/usage"
+
+
+@pytest.mark.parametrize(
+    ("arrange", "warning"),
+    [
+        (
+            lambda z: z.faults.rate_limit(path=PLANS, daily=True, retry_after=None, category="Heavy", times=None),
+            "purchased seats were not read: Zoom's rate limit for plan usage (Heavy category",
+        ),
+        (
+            lambda z: z.faults.server_error(503, path=PLANS, times=None),
+            "purchased seats were not read: could not reach 127.0.0.1:",
+        ),
+        (
+            lambda z: z.faults.add(lambda r, s: Reply(200, b"{not json"), path=PLANS),
+            "purchased seats were not read: Zoom answered the plan usage request (GET /accounts/me/plans/usage) "
+            "with malformed JSON",
+        ),
+        (
+            lambda z: z.faults.server_error(502, path="/v2/users/summary", times=None),
+            "the sync was not checked against Zoom's user counts: could not reach 127.0.0.1:",
+        ),
+    ],
+    ids=["plans daily limit", "plans 503", "plans bad JSON", "summary 502"],
+)
+def test_optional_calls_that_fail_are_warnings_not_failures(arrange, warning):
+    with fake_zoom([account(active=3, pending=1)]) as zoom:
+        arrange(zoom)
+        items, recorder = sync(ZoomProvider(sleep=Waits(), max_retries=1), zoom.settings())
+
+    assert len(records(items)) == 4
+    assert len(recorder.warnings) == 1 and recorder.warnings[0].startswith(warning), recorder.warnings

@@ -11,12 +11,12 @@ import pytest
 import requests
 
 import seatkeeper_zoom
-from seatkeeper import ConfigError, DemoSnapshot, Setting
+from seatkeeper import ConfigError, DemoSnapshot, SeatStatus, Setting
 from seatkeeper.plugins import Plugins
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.demo import DEMO_CREDENTIALS, account_snapshots, demo_snapshots, load_demo_data, snapshot_dates
 
-from .zoom_testkit import LOCALHOST_ONLY, records, sync
+from .zoom_testkit import LOCALHOST_ONLY, plans_of, records, sync, users_of
 
 
 def test_the_entry_point_registers_the_zoom_provider():
@@ -37,19 +37,25 @@ def test_register_providers_offers_one_provider():
 def test_settings():
     assert (ZoomProvider.name, ZoomProvider.title) == ("zoom", "Zoom")
     settings = {setting.name: setting for setting in ZoomProvider.settings}
-    assert list(settings) == ["account_id", "client_id", "client_secret", "api_url", "oauth_url"]
+    assert list(settings) == ["account_id", "client_id", "client_secret", "api_url", "oauth_url", "fetch_addons"]
     assert all(isinstance(setting, Setting) for setting in settings.values())
     assert [name for name, setting in settings.items() if setting.secret] == ["client_secret"]
-    assert [name for name, setting in settings.items() if not setting.required] == ["api_url", "oauth_url"]
+    assert [name for name, setting in settings.items() if not setting.required] == [
+        "api_url",
+        "oauth_url",
+        "fetch_addons",
+    ]
     assert {name: setting.env for name, setting in settings.items()} == {
         "account_id": "ZOOM_ACCOUNT_ID",
         "client_id": "ZOOM_CLIENT_ID",
         "client_secret": "ZOOM_CLIENT_SECRET",
         "api_url": "ZOOM_API_URL",
         "oauth_url": "ZOOM_OAUTH_URL",
+        "fetch_addons": "ZOOM_FETCH_ADDONS",
     }
     assert settings["api_url"].default == "https://api.zoom.us/v2"
     assert settings["oauth_url"].default == "https://zoom.us/oauth/token"
+    assert settings["fetch_addons"].default == "false"
 
 
 @pytest.mark.parametrize(
@@ -130,16 +136,24 @@ def test_demo_times_stay_consistent_whatever_the_day_it_runs(now):
 
 
 @pytest.fixture(scope="module")
-def demo_history():
-    """Every snapshot of the demo, synced: ``[(snapshot, {key: record}, warnings)]``."""
-    history = []
+def demo_syncs():
+    """Every snapshot of the demo, synced: ``[(snapshot, items, warnings)]``."""
+    syncs = []
     provider = ZoomProvider()
     with provider.demo() as snapshots:
         for snapshot in snapshots:
             items, recorder = sync(provider, dict(snapshot.settings))
-            assert len(records(items)) == len(items)  # nothing rejected
-            history.append((snapshot, {item.key: item for item in items}, recorder.warnings))
-    return history
+            assert len(records(items)) == len(users_of(items))  # nothing rejected
+            syncs.append((snapshot, items, recorder.warnings))
+    return syncs
+
+
+@pytest.fixture(scope="module")
+def demo_history(demo_syncs):
+    """Every snapshot of the demo, synced: ``[(snapshot, {key: record}, warnings)]``."""
+    return [
+        (snapshot, {item.key: item for item in records(items)}, warnings) for snapshot, items, warnings in demo_syncs
+    ]
 
 
 @LOCALHOST_ONLY
@@ -227,3 +241,38 @@ def test_demo_times_are_relative_to_each_snapshot(demo_history):
             s for s in seats.values() if s.last_activity_at and snapshot.at - s.last_activity_at < timedelta(days=3)
         ]
         assert len(recent) > len(seats) / 3  # most people signed in within days of the snapshot
+
+
+@LOCALHOST_ONLY
+def test_demo_reports_purchased_seats_with_some_unassigned(demo_syncs):
+    for snapshot, items, _ in demo_syncs:
+        plans = plans_of(items)
+        base = plans["Base plan"]
+        licensed = [r for r in records(items) if r.license_type == "Licensed" and r.status is not SeatStatus.PENDING]
+        assert base.license_type == "Licensed"
+        assert base.assigned == len(licensed) < base.purchased, snapshot.at  # paid for, not assigned
+        assert {"Large meeting 500", "Webinar 500", "Zoom Rooms", "Zoom United"} <= set(plans)
+        assert all(plan.purchased >= plan.assigned for plan in plans.values())
+    unassigned = [plan.purchased - plan.assigned for plan in plans_of(demo_syncs[-1][1]).values()]
+    assert sum(unassigned) >= 10
+
+
+def holding(records_, addon: str, capacity: int) -> int:
+    """How many (non-pending) records hold ``addon`` with that capacity."""
+    return sum(
+        1
+        for r in records_
+        if addon in r.extras.get("addons", []) and r.extras["addon_capacities"].get(addon) == capacity
+    )
+
+
+@LOCALHOST_ONLY
+def test_demo_users_hold_the_addons_the_plans_count(demo_syncs):
+    for _, items, _ in demo_syncs:
+        plans = plans_of(items)
+        listed = [r for r in records(items) if r.status is not SeatStatus.PENDING]
+
+        assert holding(listed, "large_meeting", 500) == plans["Large meeting 500"].assigned
+        assert holding(listed, "webinar", 500) == plans["Webinar 500"].assigned
+        assert holding(listed, "webinar", 1000) == (plans["Webinar 1000"].assigned if "Webinar 1000" in plans else 0)
+        assert any("zoom_phone" in r.extras.get("addons", []) for r in listed)

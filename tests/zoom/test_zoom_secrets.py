@@ -15,7 +15,7 @@ from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.fake_server import Reply
 from tests.conftest import CASSETTES, SCRUBBED, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
-from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, account, chain_text, fake_zoom, sync
+from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, account, chain_text, fake_zoom, sync, users_of
 
 BASIC_CREDENTIALS = base64.b64encode(f"{TEST_CLIENT_ID}:{TEST_CLIENT_SECRET}".encode()).decode()
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")  # Zoom's access tokens are JWTs
@@ -185,11 +185,11 @@ def test_recording_a_sync_scrubs_the_credentials(vcr_config, tmp_path):
         tokens = list(zoom.issued_tokens)
 
     text = cassette_path.read_text(encoding="utf-8")
-    assert len(items) == 5 and tokens
+    assert len(users_of(items)) == 5 and tokens
     assert_clean(text, tokens)
     assert zoom.account_id not in text
     interactions = yaml.safe_load(text)["interactions"]
-    assert len(interactions) == 5  # the token, then 2 + 1 + 1 pages
+    assert len(interactions) == 7  # the token, 2 + 1 + 1 pages, then plan usage and the user summary
     for interaction in interactions:
         headers = {name.lower(): values for name, values in interaction["request"]["headers"].items()}
         assert headers["authorization"] == [SCRUBBED]

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from seatkeeper import FetchContext, Rejected, SeatRecord
+from seatkeeper import FetchContext, Rejected, SeatPlan, SeatRecord
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.fake_server import FakeZoom
 from tests.conftest import TEST_ACCOUNT_ID, TEST_CLIENT_ID, TEST_CLIENT_SECRET
@@ -64,7 +64,7 @@ class Recorder:
 
 def sync(
     provider: ZoomProvider, settings: dict, recorder: Recorder | None = None
-) -> tuple[list[SeatRecord | Rejected], Recorder]:
+) -> tuple[list[SeatRecord | Rejected | SeatPlan], Recorder]:
     """Authenticate and fetch everything, as the engine would."""
     recorder = recorder or Recorder()
     session = provider.authenticate(settings)
@@ -74,6 +74,16 @@ def sync(
 def records(items: Iterable[Any]) -> list[SeatRecord]:
     """The SeatRecords among fetched items."""
     return [item for item in items if isinstance(item, SeatRecord)]
+
+
+def users_of(items: Iterable[Any]) -> list[SeatRecord | Rejected]:
+    """The fetched items that stand for users (records and rejected ones), without the plans."""
+    return [item for item in items if isinstance(item, SeatRecord | Rejected)]
+
+
+def plans_of(items: Iterable[Any]) -> dict[str, SeatPlan]:
+    """The SeatPlans among fetched items, by plan name."""
+    return {item.plan: item for item in items if isinstance(item, SeatPlan)}
 
 
 def fake_zoom(snapshots: Sequence[Sequence[dict]], **kwargs: Any) -> FakeZoom:
@@ -148,21 +158,35 @@ def cassette_provider(**kwargs) -> ZoomProvider:
     """
     kwargs.setdefault("sleep", Waits())
     kwargs.setdefault("workers", 1)
+    kwargs.setdefault("addon_workers", 1)
     return ZoomProvider(**kwargs)
+
+
+def is_list_users(request) -> bool:
+    """Whether a cassette request is a ``GET /users`` (a page of a status list)."""
+    return request.method == "GET" and urlsplit(request.uri).path.endswith("/v2/users")
 
 
 def list_requests(cassette) -> list[dict[str, list[str]]]:
     """Query parameters of every GET /users in the cassette."""
-    return [parse_qs(urlsplit(request.uri).query) for request in cassette.requests if request.method == "GET"]
+    return [parse_qs(urlsplit(request.uri).query) for request in cassette.requests if is_list_users(request)]
 
 
 def listed_pages(cassette) -> list[dict]:
     """The successful list-users answers in the cassette."""
     pages = []
     for request, response in zip(cassette.requests, cassette.responses, strict=True):
-        if request.method == "GET" and response["status"]["code"] == 200:
+        if is_list_users(request) and response["status"]["code"] == 200:
             pages.append(json.loads(response["body"]["string"]))
     return pages
+
+
+def answer_to(cassette, path: str) -> tuple[int, Any] | None:
+    """``(status, JSON body)`` of the cassette's first answer to ``GET <api>/v2<path>``, if it has one."""
+    for request, response in zip(cassette.requests, cassette.responses, strict=True):
+        if request.method == "GET" and urlsplit(request.uri).path.endswith("/v2" + path):
+            return response["status"]["code"], json.loads(response["body"]["string"])
+    return None
 
 
 def listed_keys(cassette) -> list[str]:

@@ -4,7 +4,9 @@ Run ``python plugins/zoom/demo_data/generate.py`` to rewrite the file; the outpu
 seed), and a test checks that the file matches this script.
 
 Format: every user has static fields and ``states``, one per snapshot (``null`` = not in the account at
-that snapshot). Times are written ``"@K-D"``: D days before snapshot K. The demo resolves them against
+that snapshot). A state's ``feature`` is the user's add-ons, as ``GET /users/{userId}/settings`` gives them.
+``plans`` holds the account's plan usage (``GET /accounts/me/plans/usage``) at each snapshot: seats bought
+against seats used, with some bought seats left unused. Times are written ``"@K-D"``: D days before snapshot K. The demo resolves them against
 the snapshot dates of the day it runs, so "no sign-in for 90 days" means the same whenever it runs.
 Snapshot gaps are at least 26 days (the shortest: 2 February to a "now" early on 1 March), so an event
 ``"@K-D"`` with D < 26 (K > 0) falls between snapshots K-1 and K.
@@ -145,6 +147,15 @@ CLIENTS = ("6.0.11.39959(mac)", "6.0.10.39647(win)", "5.17.11.34827(android)", "
 HABITS = {"daily": 0.55, "weekly": 0.25, "monthly": 0.1, "dormant": 0.1}
 PRIVATE = ("state", "habit", "dormant_since", "never_accepts")  # simulation state, not Zoom fields
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: Add-ons are chosen with a generator of their own, so the people and their history stay as they were.
+ADDON_SEED = SEED + 5
+#: Seats bought at each snapshot: the base plan trued up twice as the company hires, always ahead of use.
+BASE_SEATS = (85, 90, 90, 105, 110)
+LARGE_MEETING_SEATS = 4
+WEBINAR_500_SEATS = 3
+WEBINAR_1000_SEATS = (0, 0, 1, 1, 1)  # bought at snapshot 2, for a marketing lead's launch events
+UNITED_SEATS = 10
+ROOMS = (6, (4, 4, 4, 5, 5))  # rooms bought, rooms set up per snapshot
 
 
 class Company:
@@ -348,8 +359,89 @@ class Company:
         return self.rng.choices((2, 1), weights=(60, 40))[0]
 
 
+def give_addons(users: list[dict], seed: int = ADDON_SEED) -> None:
+    """Write each recorded state's ``feature`` (add-ons): large meetings and webinars for a few licensed people,
+    Zoom Phone for the Zoom United sales people and the phone-only agents.
+
+    A paid add-on needs a Licensed user: whoever is downgraded, deactivated or leaves frees it.
+    """
+    rng = random.Random(seed)
+    first = [
+        u for u in users if u["states"][0] and u["states"][0]["status"] == "active" and u["states"][0]["type"] == 2
+    ]
+    marketing = [u for u in first if u["states"][0]["dept"] == "Marketing"]
+    owner = next(u for u in first if u["states"][0]["role_id"] == "0")
+    large = [owner, *rng.sample([u for u in first if u["states"][0]["dept"] in ("Sales", "Executive")], 2)]
+    webinar = rng.sample(marketing, 2)
+    for user in users:
+        for index, state in enumerate(user["states"]):
+            if state is None or state["status"] == "pending":
+                continue
+            feature: dict = {}
+            licensed = state["type"] == 2 and state["status"] == "active"
+            if licensed and user in large:
+                feature.update(large_meeting=True, large_meeting_capacity=500)
+            if licensed and user in webinar:
+                capacity = 1000 if user is webinar[0] and index >= 2 else 500  # the upgrade: a new history interval
+                feature.update(webinar=True, webinar_capacity=capacity)
+            if (licensed and user.get("plan_united_type")) or state["type"] == 4:
+                feature["zoom_phone"] = True
+            if feature:
+                state["feature"] = feature
+
+
+def plan_usage(users: list[dict], snapshot: int) -> dict:
+    """The account's ``GET /accounts/me/plans/usage`` answer at ``snapshot``: bought seats against the users."""
+    states = [(user, user["states"][snapshot]) for user in users if user["states"][snapshot] is not None]
+    listed = [(user, state) for user, state in states if state["status"] != "pending"]
+
+    def using(addon: str, capacity: int | None = None) -> int:
+        return sum(
+            1
+            for _, state in listed
+            if state.get("feature", {}).get(addon)
+            and (capacity is None or state["feature"].get(f"{addon}_capacity") == capacity)
+        )
+
+    licensed = [state for _, state in listed if state["type"] == 2]
+    webinars = [{"type": "webinar500_yearly", "hosts": WEBINAR_500_SEATS, "usage": using("webinar", 500), "pending": 0}]
+    if WEBINAR_1000_SEATS[snapshot]:
+        webinars.append(
+            {"type": "webinar1000_monthly", "hosts": WEBINAR_1000_SEATS[snapshot], "usage": using("webinar", 1000)}
+        )
+    return {
+        "plan_base": {
+            "type": "yearly",
+            "hosts": BASE_SEATS[snapshot],
+            "usage": len(licensed),
+            "active_hosts": sum(1 for state in licensed if state["status"] == "active"),
+            "pending": sum(1 for _, state in states if state["status"] == "pending" and state["type"] == 2),
+        },
+        "plan_large_meeting": [
+            {"type": "large500_yearly", "hosts": LARGE_MEETING_SEATS, "usage": using("large_meeting"), "pending": 0}
+        ],
+        "plan_webinar": webinars,
+        "plan_united": {
+            "name": "Zoom Meetings Business and Zoom Phone Pro Annual",
+            "type": "biz_zpp_yearly",
+            "hosts": UNITED_SEATS,
+            "usage": sum(1 for user, state in listed if user.get("plan_united_type") and state["type"] == 2),
+            "pending": 0,
+        },
+        "plan_zoom_rooms": {"type": "zroom_yearly", "hosts": ROOMS[0], "usage": ROOMS[1][snapshot]},
+        "plan_recording": {
+            "type": "cmr_yearly_commitment_100",
+            "plan_storage": "100 GB",
+            "plan_storage_usage": f"{31 + 4 * snapshot} GB",
+            "plan_storage_exceed": "0",
+            "free_storage": "0 GB",
+            "free_storage_usage": "0 GB",
+        },
+    }
+
+
 def build(seed: int = SEED) -> dict:
-    """The demo account: static user fields plus one state per snapshot."""
+    """The demo account: static user fields plus one state per snapshot, and plan usage per snapshot."""
     company = Company(seed)
     company.founding()
     for snapshot in range(SNAPSHOTS):
@@ -357,6 +449,7 @@ def build(seed: int = SEED) -> dict:
             company.month(snapshot)
         company.sign_ins(snapshot)
         company.record(snapshot)
+    give_addons(company.users)
     users = []
     for user in company.users:
         entry = {key: value for key, value in user.items() if key not in PRIVATE}
@@ -365,6 +458,7 @@ def build(seed: int = SEED) -> dict:
     return {
         "about": "Tidewater Kites Ltd., a fictional company; generated by generate.py (do not edit by hand)",
         "snapshots": SNAPSHOTS,
+        "plans": [plan_usage(users, snapshot) for snapshot in range(SNAPSHOTS)],
         "users": users,
     }
 
@@ -377,7 +471,9 @@ def _clean(state: dict | None) -> dict | None:
 
 def dumps(data: dict) -> str:
     """JSON with one user per line: small, and readable in a diff."""
-    lines = [f'  "about": {json.dumps(data["about"])},', f'  "snapshots": {data["snapshots"]},', '  "users": [']
+    lines = [f'  "about": {json.dumps(data["about"])},', f'  "snapshots": {data["snapshots"]},', '  "plans": [']
+    lines.append(",\n".join("    " + json.dumps(plans, ensure_ascii=False) for plans in data["plans"]))
+    lines += ["  ],", '  "users": [']
     lines.append(",\n".join("    " + json.dumps(user, ensure_ascii=False) for user in data["users"]))
     lines.append("  ]")
     return "{\n" + "\n".join(lines) + "\n}\n"
