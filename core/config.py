@@ -144,7 +144,9 @@ def _setting_value(connection, setting, config, environ) -> str | None:
         return value.strip()
     if setting.name in values:
         value = values[setting.name]
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
+        if isinstance(value, bool):  # TOML's true/false for a flag such as fetch_addons
+            return "true" if value else "false"
+        if not isinstance(value, str | int | float):
             raise ConfigError(f"connection {connection.name!r} in {config.path}: {setting.name} must be a string")
         if setting.secret:
             _warn_if_readable(config, connection, setting)

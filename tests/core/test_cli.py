@@ -156,3 +156,18 @@ def test_demo_without_demo_data_says_so(cli_run, tmp_path):
     code, out, err = cli_run("demo", "--directory", str(tmp_path / "demo"))
     assert code == 1
     assert "no installed provider offers demo data" in err
+
+
+def test_toml_booleans_and_numbers_reach_the_provider_as_strings(tmp_path, monkeypatch):
+    from seatkeeper.config import ConnectionConfig, load_config, resolve_settings
+    from tests.throwaway_plugin import ListProvider
+
+    path = write_config(
+        tmp_path, monkeypatch, "[connections.x]\nprovider = 'listprovider'\ntoken_env = 'T'\nregion = true\n"
+    )
+    monkeypatch.setenv("T", SECRET)
+    config = load_config(path)
+    settings = resolve_settings(config.connections["x"], ListProvider(), config)
+    assert settings["region"] == "true"
+    numeric = ConnectionConfig("y", "listprovider", {"token_env": "T", "region": 42})
+    assert resolve_settings(numeric, ListProvider(), config)["region"] == "42"
