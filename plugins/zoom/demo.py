@@ -19,6 +19,8 @@ from seatkeeper import DemoSnapshot
 from .fake_server import FakeZoom
 
 DATA_FILE = "zoom_demo.json"
+#: Sample monthly list prices per licence type for the demo's reports (USD, monthly billing; not a quote).
+DEMO_PRICES = {"Licensed": 15.99}
 #: Credentials of the demo's fake account: not anybody's secret.
 DEMO_CREDENTIALS = {
     "account_id": "demo-account-tidewater",
@@ -85,5 +87,8 @@ def demo_snapshots(now: datetime | None = None) -> Iterator[list[DemoSnapshot]]:
     dates = snapshot_dates(now or datetime.now(UTC), data["snapshots"])
     with FakeZoom(account_snapshots(data, dates), plans=data["plans"], **DEMO_CREDENTIALS) as server:
         yield [
-            DemoSnapshot(at=at, settings={**server.settings(index), **DEMO_SETTINGS}) for index, at in enumerate(dates)
+            DemoSnapshot(
+                at=at, settings={**server.settings(index), **DEMO_SETTINGS}, prices=DEMO_PRICES, currency="USD"
+            )
+            for index, at in enumerate(dates)
         ]
