@@ -324,6 +324,11 @@ def _plan(plan, lines, provider, connection, settings) -> PlanLine:
         assigned = sum(line.seats for (name, billable), line in lines.items() if name == license_type)
     purchased = plan["purchased"]
     unassigned = purchased - assigned if purchased is not None and assigned is not None else None
+    if unassigned is not None and license_type is not None:
+        # Providers may leave pending invitations out of "used" while those already hold one of our seats
+        # (Zoom does); they are counted as unused seats, so only seats nobody holds are unassigned here.
+        held = sum(line.seats for (name, billable), line in lines.items() if name == license_type)
+        unassigned = min(unassigned, purchased - held)
     price = settings.price(provider, connection, license_type) if license_type else None
     cost = price * max(unassigned, 0) if price is not None and unassigned is not None else None
     return PlanLine(plan["plan"], license_type, purchased, assigned, unassigned, price, cost, plan["observed_at"])

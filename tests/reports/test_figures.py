@@ -285,9 +285,11 @@ def test_pending_seats_left_out_of_assigned_are_not_paid_twice(engine, plugins, 
     assert sync_connection(engine, ConnectionConfig("alpha", "alpha"), provider, {}, now=day(3, 25)).ok
     report = build_report(engine, MARCH, settings, now=history.GENERATED_AT)
     (plan,) = report.providers[0].connections[0].plans
-    assert (plan.unassigned, plan.unassigned_cost) == (3, Decimal(60))  # as the provider counts
+    assert plan.assigned == 7  # as the provider counts
+    assert (plan.unassigned, plan.unassigned_cost) == (2, Decimal(40))  # 10 bought, 8 held: 2 held by nobody
     assert report.totals.seat_cost == Decimal(160)  # 8 seats held, the invitation included
     assert report.totals.monthly_cost == Decimal(200)  # 10 bought, not 8 held + 3 unassigned
+    assert report.totals.unassigned + report.totals.unused <= 10 - 7 + 1  # the invitation is counted once
 
 
 # ---- prices per connection ------------------------------------------------------------------------------------
