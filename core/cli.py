@@ -19,6 +19,7 @@ from .config import resolve_settings
 from .errors import ConfigError, SeatkeeperError
 from .output import Format, print_table, to_csv, to_json
 from .reports.command import report
+from .schema import SeatStatus
 from .sync import SyncResult, sync_connection
 
 app = typer.Typer(
@@ -198,7 +199,7 @@ def licenses(
     ctx: typer.Context,
     provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
     connection: Annotated[str | None, typer.Option(help="Only this connection.")] = None,
-    status: Annotated[str | None, typer.Option(help="Only this status: active, inactive, pending.")] = None,
+    status: Annotated[SeatStatus | None, typer.Option(help="Only seats with this status.")] = None,
     billable: Annotated[
         bool | None, typer.Option("--billable/--free", help="Only paid, or only free, seats.", show_default=False)
     ] = None,
@@ -213,7 +214,7 @@ def licenses(
         as_of=_parse_date(as_of, "--as-of"),
         provider=provider,
         connection=connection,
-        status=status,
+        status=status.value if status else None,
         billable=billable,
     )
     _emit(rows, LICENSE_COLUMNS, format, title=f"{len(rows)} seats")

@@ -171,3 +171,13 @@ def test_toml_booleans_and_numbers_reach_the_provider_as_strings(tmp_path, monke
     assert settings["region"] == "true"
     numeric = ConnectionConfig("y", "listprovider", {"token_env": "T", "region": 42})
     assert resolve_settings(numeric, ListProvider(), config)["region"] == "42"
+
+
+def test_status_filter_is_checked(cli_run, provider, monkeypatch):
+    monkeypatch.setenv("LISTPROVIDER_TOKEN", SECRET)
+    provider.users = [user(1), user(2, status="pending", user_id=None)]
+    assert cli_run("sync").exit_code == 0
+    code, out, _ = cli_run("licenses", "--status", "pending", "--format", "json")
+    assert [s["email"] for s in json.loads(out)] == ["user2@example.com"]
+    code, _, err = cli_run("licenses", "--status", "deleted")
+    assert code == 2 and "'deleted' is not one of" in err
