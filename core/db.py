@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,6 +11,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from .errors import ConfigError, StoreError
+from .locks import schema_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 URL_HINT = "use e.g. sqlite:////path/to/seatkeeper.db or postgresql+psycopg://user@host:5432/dbname"
@@ -40,11 +43,21 @@ def parse_url(url: str) -> URL:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets `licenses` and reports read while a sync writes; busy_timeout makes writers queue, not fail.
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL needs a lock another process may hold
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _as_json_text(item: object) -> str:
+    return item.isoformat() if isinstance(item, datetime) else str(item)
+
+
+# JSON columns (seat extras, run notes) take what a plugin built without a round trip through json first: a
+# value JSON has no type for (a datetime, a set) is stored as text instead of failing the whole apply. One
+# encoder for every value: json.dumps with options builds a new one per call.
+_json_text = json.JSONEncoder(default=_as_json_text).encode
 
 
 def create_engine(url: str) -> Engine:
@@ -54,13 +67,18 @@ def create_engine(url: str) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(parsed)
+            engine = sa.create_engine(parsed, json_serializer=_json_text)
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = sa.create_engine(parsed, pool_pre_ping=True)
+            engine = sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_json_text)
     except NoSuchModuleError:
         raise ConfigError(f"no driver for {parsed.drivername!r}: {URL_HINT}") from None
     except ModuleNotFoundError as error:
+        if error.name != "psycopg":
+            raise ConfigError(
+                f"the database driver {error.name!r} is not installed; seatkeeper uses psycopg 3: "
+                "write postgresql+psycopg://... in the database URL"
+            ) from None
         raise ConfigError(
             f"the database driver {error.name!r} is not installed: pip install 'seatkeeper[postgres]'"
         ) from None
@@ -95,18 +113,67 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision`` with Alembic (a no-op when already there)."""
+    """Bring the database schema up to ``revision`` with Alembic (a no-op when already there).
+
+    Processes opening a new or old database at the same time take turns: the second waits for the first
+    upgrade, then finds the schema current.
+    """
     from alembic import command
 
     try:
-        if revision == "head" and current_revision(engine) == head_revision():
-            return
-        with engine.begin() as connection:
-            command.upgrade(_alembic_config(connection), revision)
+        # The lock comes before the first connection: on a new SQLite file, connections switching it to WAL at
+        # the same moment fail at once ("database is locked") instead of waiting.
+        with schema_lock(engine):
+            if revision == "head" and _is_current(engine):
+                return
+            with engine.begin() as connection:
+                command.upgrade(_alembic_config(connection), revision)
     except OperationalError as error:
-        raise StoreError(f"cannot open the database {safe_url(engine.url)}: {_first_line(error.orig)}") from None
+        raise StoreError(f"cannot open the database {safe_url(engine.url)}: {_explain(error.orig)}") from None
     except sa.exc.DBAPIError as error:
-        raise StoreError(f"cannot upgrade the database {safe_url(engine.url)}: {_first_line(error.orig)}") from None
+        raise StoreError(f"cannot upgrade the database {safe_url(engine.url)}: {_explain(error.orig)}") from None
+    except OSError as error:
+        raise StoreError(f"cannot lock the database {safe_url(engine.url)}: {error.strerror}") from None
+
+
+def _is_current(engine: Engine) -> bool:
+    current = current_revision(engine)
+    if current is not None and current not in _known_revisions():
+        raise StoreError(
+            f"the database {safe_url(engine.url)} has schema revision {current!r}, which this seatkeeper does not "
+            "know: a newer seatkeeper wrote it; upgrade seatkeeper (pip install -U seatkeeper)"
+        )
+    return current == head_revision()
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(None))  # type: ignore[arg-type]
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+#: What to do about the usual reasons a database cannot be opened, by a piece of the driver's message.
+_HINTS = (
+    ("connection refused", "is the database server running, and are the host and port in the database URL right?"),
+    ("could not translate host name", "check the host name in the database URL"),
+    ("timeout expired", "is the database host reachable from here, and are the host and port right?"),
+    ("database", "does not exist", "create that database, or fix the database name at the end of the URL"),
+    ("role", "does not exist", "check the user name in the database URL"),
+    ("password authentication failed", "check the user name and password in the database URL"),
+    ("file is not a database", "the URL points at a file that is not a SQLite database: name another file"),
+    ("unable to open database file", "check that the directory exists and is writable"),
+    ("readonly database", "the database file is read-only: check its permissions"),
+)
+
+
+def _explain(error: BaseException | None) -> str:
+    message = _first_line(error)
+    lowered = str(error).lower()
+    for *needles, hint in _HINTS:
+        if all(needle in lowered for needle in needles):
+            return f"{message}; {hint}"
+    return message
 
 
 def _first_line(error: BaseException | None) -> str:

@@ -1,4 +1,4 @@
-"""A per-connection lock so two syncs of the same connection never run at once.
+"""Locks between processes sharing a database: one per connection for syncs, one for schema upgrades.
 
 SQLite: an ``flock`` on a file beside the database. PostgreSQL: a session advisory lock. Both are released by
 the operating system or the server when the process dies, so a killed sync never leaves a stale lock.
@@ -17,6 +17,10 @@ from sqlalchemy.engine import Engine
 from .errors import SyncInProgress
 
 
+def _advisory_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 def _refuse(connection_name: str) -> SyncInProgress:
     return SyncInProgress(
         f"another sync of connection {connection_name!r} is running against this database; "
@@ -28,7 +32,7 @@ def _refuse(connection_name: str) -> SyncInProgress:
 def sync_lock(engine: Engine, connection_name: str) -> Iterator[None]:
     """Hold the lock for ``connection_name`` or raise :class:`SyncInProgress` at once."""
     if engine.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"seatkeeper:{connection_name}".encode()).digest()[:8], "big", signed=True)
+        key = _advisory_key(f"seatkeeper:{connection_name}")
         with engine.connect() as connection:
             if not connection.execute(sa.text("select pg_try_advisory_lock(:k)"), {"k": key}).scalar():
                 raise _refuse(connection_name)
@@ -51,6 +55,38 @@ def sync_lock(engine: Engine, connection_name: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise _refuse(connection_name) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's schema-upgrade lock, waiting while another process upgrades the schema.
+
+    Two commands started at once on a new database (two cron jobs, two hosts) would otherwise both create
+    the tables, and one would fail.
+    """
+    if engine.dialect.name == "postgresql":
+        key = _advisory_key("seatkeeper-schema-upgrade")
+        with engine.connect() as connection:
+            connection.execute(sa.text("select pg_advisory_lock(:k)"), {"k": key})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": key})
+                connection.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.schema.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:

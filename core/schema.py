@@ -93,7 +93,7 @@ class SeatRecord(BaseModel):
     def _lower_email(cls, value: str | None) -> str | None:
         if value is None or value.strip() == "":
             return None
-        return value.lower()
+        return value.lower()[:MAX_TEXT]  # lower() can lengthen text ("İ" is two characters lower-cased)
 
     @field_validator("extras", mode="before")
     @classmethod
