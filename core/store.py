@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from .models import Connection, PlanUsage, Seat, SeatActivity, SyncRun
+from .errors import ConfigError
+from .models import Connection, PlanUsage, Seat, SeatActivity, SyncRun, UTCDateTime
 
 CHUNK = 5000  # rows per executemany batch: big enough to amortise round trips, small enough for PostgreSQL
 
@@ -52,24 +53,81 @@ def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield rows[start : start + size]
 
 
-def ensure_connection(engine: Engine, name: str, provider: str, now: datetime) -> int:
-    """The id of connection ``name``, creating it on first use."""
-    with engine.begin() as db:
-        row = db.execute(
-            sa.select(connection_t.c.id, connection_t.c.provider).where(connection_t.c.name == name)
-        ).first()
-        if row is not None:
-            if row.provider != provider:
-                from .errors import ConfigError
+def execute_many(
+    db: sa.Connection, statement: sa.Executable, rows: Sequence[dict[str, Any]], timestamps: dict | None = None
+) -> None:
+    """Execute ``statement`` once per row (dicts of one shape), in batches of :data:`CHUNK`.
 
-                raise ConfigError(
-                    f"connection {name!r} was synced before with provider {row.provider!r}, now it says {provider!r}: "
-                    "give the new account a connection name of its own"
-                )
-            return row.id
-        return db.execute(
-            sa.insert(connection_t).values(name=name, provider=provider, created_at=now).returning(connection_t.c.id)
-        ).scalar_one()
+    On SQLite the statement is compiled once and each row goes to the driver as a plain tuple, its values
+    through their columns' own bind processors (so they are stored exactly as SQLAlchemy would store them):
+    SQLAlchemy's per-row parameter handling otherwise costs more than the inserts themselves. PostgreSQL
+    keeps SQLAlchemy's path, which batches rows into multi-row statements.
+
+    :param timestamps: converted timestamps to reuse across calls (a run's rows share many of them).
+    """
+    if not rows:
+        return
+    if db.dialect.name != "sqlite":
+        for batch in chunks(rows):
+            db.execute(statement, list(batch))
+        return
+    compiled = statement.compile(dialect=db.dialect, column_keys=list(rows[0]))
+    template = compiled.construct_params(rows[0])  # also holds values written into the statement (.values())
+    names = list(compiled.positiontup)
+    varying = [index for index, name in enumerate(names) if name in rows[0]]
+    fixed = [template[name] for name in names]
+    converters = []
+    for index, name in enumerate(names):
+        bind_type = compiled.binds[name].type
+        processor = bind_type.dialect_impl(db.dialect).bind_processor(db.dialect)
+        if processor is None:
+            continue
+        if isinstance(bind_type, UTCDateTime):
+            processor = _remembering(processor, {} if timestamps is None else timestamps)
+        if index in varying:
+            converters.append((index, processor))
+        else:
+            fixed[index] = processor(fixed[index])
+    pick = [(index, names[index]) for index in varying]
+    for batch in chunks(rows):
+        values = []
+        for row in batch:
+            value = fixed.copy()
+            for index, name in pick:
+                value[index] = row[name]
+            for index, processor in converters:
+                value[index] = processor(value[index])
+            values.append(tuple(value))
+        db.exec_driver_sql(compiled.string, values)
+
+
+def _remembering(processor, seen: dict):
+    def process(value):
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = processor(value)
+            return result
+
+    return process
+
+
+def ensure_connection(engine: Engine, name: str, provider: str, now: datetime) -> int:
+    """The id of connection ``name``, creating it on first use.
+
+    Write first (insert unless it exists), then read: two first syncs starting together never both insert,
+    and SQLite never has to turn a read transaction into a write one, which it refuses at once under WAL.
+    """
+    insert = _upsert(engine.dialect.name)(connection_t).values(name=name, provider=provider, created_at=now)
+    with engine.begin() as db:
+        db.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        row = db.execute(sa.select(connection_t.c.id, connection_t.c.provider).where(connection_t.c.name == name)).one()
+    if row.provider != provider:
+        raise ConfigError(
+            f"connection {name!r} was synced before with provider {row.provider!r}, now it says {provider!r}: "
+            "give the new account a connection name of its own"
+        )
+    return row.id
 
 
 def start_run(engine: Engine, connection_id: int, now: datetime) -> int:
@@ -142,6 +200,7 @@ def apply_run(
 
     ``now`` is the run's point in history (rows close and open at it); ``finished_at`` is when it ended.
     """
+    timestamps: dict[datetime | None, Any] = {}  # a run's rows share many (seen_from is always now)
     with engine.begin() as db:
         if changes.closes:
             close = (
@@ -149,18 +208,16 @@ def apply_run(
                 .where(seat_t.c.id == sa.bindparam("seat_id"))
                 .values(seen_until=now, closed_by_run=run_id)
             )
-            for batch in chunks(changes.closes):
-                db.execute(close, [{"seat_id": seat_id} for seat_id in batch])
-        for batch in chunks(changes.inserts):
-            db.execute(sa.insert(seat_t), list(batch))
+            execute_many(db, close, [{"seat_id": seat_id} for seat_id in changes.closes], timestamps)
+        execute_many(db, sa.insert(seat_t), changes.inserts, timestamps)
         if changes.activity_updates:
             touch = (
                 sa.update(seat_t)
                 .where(seat_t.c.id == sa.bindparam("seat_id"))
                 .values(last_activity_at=sa.bindparam("value"))
             )
-            for batch in chunks(changes.activity_updates):
-                db.execute(touch, [{"seat_id": seat_id, "value": value} for seat_id, value in batch])
+            updates = [{"seat_id": seat_id, "value": value} for seat_id, value in changes.activity_updates]
+            execute_many(db, touch, updates, timestamps)
         if changes.month_activity:
             insert = _upsert(engine.dialect.name)(activity_t)
             upsert = insert.on_conflict_do_update(
@@ -171,8 +228,7 @@ def apply_run(
                 {"connection_id": connection_id, "seat_key": key, "month": month, "last_activity_at": value}
                 for key, value in changes.month_activity.items()
             ]
-            for batch in chunks(rows):
-                db.execute(upsert, list(batch))
+            execute_many(db, upsert, rows, timestamps)
         if changes.plans:
             db.execute(
                 sa.insert(plan_t),

@@ -44,18 +44,22 @@ class SyncResult:
     notes: list[str] = field(default_factory=list)
 
 
-def state_hash(record: SeatRecord) -> str:
-    """Digest of the fields that define a seat's state (activity time excluded: it changes on every login)."""
-    state = [getattr(record, name) for name in STATE_FIELDS]
-    state.append(record.extras)
-    payload = json.dumps(state, default=_json_default, sort_keys=True, ensure_ascii=False)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
-
-
 def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+# One encoder for every digest (json.dumps with options builds a new one per call). Its output must never
+# change: stored digests are compared with new ones, and a different digest reads as a changed seat.
+_STATE_ENCODER = json.JSONEncoder(default=_json_default, sort_keys=True, ensure_ascii=False)
+
+
+def state_hash(record: SeatRecord) -> str:
+    """Digest of the fields that define a seat's state (activity time excluded: it changes on every login)."""
+    state = [getattr(record, name) for name in STATE_FIELDS]
+    state.append(record.extras)
+    return hashlib.blake2b(_STATE_ENCODER.encode(state).encode(), digest_size=16).hexdigest()
 
 
 def seat_row(record: SeatRecord, connection_id: int, run_id: int, now: datetime, digest: str) -> dict[str, Any]:
@@ -72,7 +76,7 @@ def seat_row(record: SeatRecord, connection_id: int, run_id: int, now: datetime,
         "department": record.department,
         "role": record.role,
         "created_at": record.created_at,
-        "extras": json.loads(json.dumps(record.extras, default=_json_default)),
+        "extras": record.extras,  # JSON-safe once validated; the engine's serializer stringifies anything else
         "state_hash": digest,
         "last_activity_at": record.last_activity_at,
         "seen_from": now,
