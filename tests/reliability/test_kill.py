@@ -1,0 +1,108 @@
+"""A sync killed with SIGKILL part way (while fetching, and inside the apply) leaves the database as it was;
+the next sync works and shows the killed run as interrupted."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import sqlalchemy as sa
+
+from seatkeeper import db
+from tests.zoom_server import generate_users
+
+from .cli_kit import child_environment, start_child, zoom_environment
+from .kit import (
+    FEB,
+    JAN,
+    LOCALHOST_ONLY,
+    USERS,
+    current_seats,
+    fast_provider,
+    run_rows,
+    seat_rows,
+    seeded_zoom,
+    sync_zoom,
+    wait_until,
+)
+
+pytestmark = LOCALHOST_ONLY
+
+
+def assert_sound(engine) -> None:
+    """The database passes its own consistency check."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("pragma integrity_check")).scalar() == "ok"
+            assert connection.execute(sa.text("pragma foreign_key_check")).all() == []
+
+
+def kill(child) -> None:
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    assert child.returncode == -signal.SIGKILL
+
+
+def check_after_kill(engine, zoom, rows_before, seats_before) -> None:
+    assert_sound(engine)
+    assert seat_rows(engine) == rows_before  # not one row of the killed run
+    assert current_seats(engine) == seats_before
+    assert [run["outcome"] for run in run_rows(engine)] == ["succeeded", "running"]
+
+    result = sync_zoom(engine, zoom, fast_provider(), when=FEB)  # the next sync (it takes the lock)
+    assert result.ok, result.error
+    assert result.counts["removed"] == USERS and result.counts["added"] == USERS // 2
+    killed = run_rows(engine)[1]
+    assert killed["outcome"] == "failed" and killed["error"].startswith("interrupted")
+    assert killed["finished_at"] is not None
+    assert_sound(engine)
+
+
+def test_kill_while_fetching(database_url, tmp_path):
+    engine = db.open_engine(database_url)
+    release = threading.Event()
+    with seeded_zoom() as zoom:
+        assert sync_zoom(engine, zoom, fast_provider(), when=JAN).ok
+        rows_before, seats_before = seat_rows(engine), current_seats(engine)
+        zoom.set_users(generate_users(USERS // 2, seed=2))
+        zoom.faults.add(lambda request, server: release.wait(30) and None, times=None, skip=1, path="/v2/users")
+        asked_before = len(zoom.requests_to("/v2/users"))
+
+        child = start_child(
+            ["-m", "seatkeeper", "sync"], child_environment(zoom_environment(zoom, database_url), tmp_path)
+        )
+        try:
+            # One list page served, the next one held: the child is part way through its fetch.
+            wait_until(
+                lambda: len(zoom.requests_to("/v2/users")) >= asked_before + 2 or child.poll() is not None,
+                what="the fetch to start",
+            )
+            assert child.poll() is None, child.communicate()
+            kill(child)
+        finally:
+            release.set()
+            if child.poll() is None:
+                child.kill()
+        check_after_kill(engine, zoom, rows_before, seats_before)
+    engine.dispose()
+
+
+def test_kill_inside_the_apply_transaction(database_url, tmp_path):
+    engine = db.open_engine(database_url)
+    marker = tmp_path / "paused"
+    with seeded_zoom() as zoom:
+        assert sync_zoom(engine, zoom, fast_provider(), when=JAN).ok
+        rows_before, seats_before = seat_rows(engine), current_seats(engine)
+        zoom.set_users(generate_users(USERS // 2, seed=2))
+
+        environment = zoom_environment(zoom, database_url) | {"SEATKEEPER_TEST_PAUSE_MARKER": str(marker)}
+        child = start_child(["-m", "tests.reliability.child_sync"], child_environment(environment, tmp_path))
+        try:
+            wait_until(lambda: marker.exists() or child.poll() is not None, what="the apply to start")
+            assert child.poll() is None, child.communicate()
+            kill(child)
+        finally:
+            if child.poll() is None:
+                child.kill()
+        check_after_kill(engine, zoom, rows_before, seats_before)
+    engine.dispose()
