@@ -1,0 +1,165 @@
+"""How fast seatkeeper syncs a large Zoom account, against the floor of what any tool must do.
+
+Starts the test Zoom server (tests/zoom_server, in a process of its own) with N generated users in the three
+statuses, then runs each scenario in a fresh process and prints wall time, users per second and peak memory
+(``ru_maxrss`` of that process: interpreter and imports included, about 70 MiB of it):
+
+- floor: ``requests`` fetching the same pages one after the other plus a raw ``sqlite3`` (psycopg)
+  ``executemany`` of the same seat and activity rows; seatkeeper's ratio to it is the figure to watch;
+- seatkeeper's first sync (max page size, 2000) into SQLite and PostgreSQL, then a second, unchanged sync;
+- with latency on every request (50 ms): the page chains fetched one after the other (the sequential floor)
+  against seatkeeper's sync, which fetches the three status lists at once, and against several connections
+  synced at once.
+
+A benchmark that prints figures, not a test::
+
+    python benchmarks/sync_benchmark.py                       # 100,000 users (about 2 minutes)
+    python benchmarks/sync_benchmark.py --users 10000         # quicker
+    python benchmarks/sync_benchmark.py --no-postgres --no-latency
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import uuid
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = Path(__file__).with_name("sync_scenarios.py")
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def zoom_server(users: int, *, latency: float = 0.0, seed: int = 1):
+    """A SeededZoom in a child process; yields its connection settings. It stops when its stdin closes."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.zoom_server", "--users", str(users), "--latency", str(latency)]
+        + ["--seed", str(seed)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield json.loads(server.stdout.readline())
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+
+@contextmanager
+def postgres_database(admin_url: str):
+    """A new, empty PostgreSQL database for the benchmark, dropped afterwards."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"seatkeeper_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'create database "{name}"'))
+    try:
+        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
+
+
+def measure(scenario: str, **options) -> dict:
+    """Run one scenario in a fresh process and return its figures."""
+    done = subprocess.run(
+        [sys.executable, str(SCENARIOS), scenario, json.dumps(options)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{scenario} failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def line(label: str, figures: dict, floor: dict | None = None) -> None:
+    """One row of the results table."""
+    rate = figures["users"] / figures["seconds"]
+    ratio = f"{figures['seconds'] / floor['seconds']:>8.2f}x" if floor else f"{'':>9}"
+    extra = ""
+    if "new_seat_rows" in figures:
+        extra = f"  new seat rows: {figures['new_seat_rows']}, RSS after imports: {figures['import_mib']:.0f} MiB"
+    print(
+        f"{label:<46}{figures['seconds']:>8.2f} s{rate:>11,.0f}/s{ratio}{figures['peak_mib']:>9.0f} MiB{extra}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    """Parse the options, run the scenarios, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100_000, help="users in the Zoom account (default 100,000)")
+    parser.add_argument("--page-size", type=int, default=2000, help="users per page (Zoom's maximum: 2000)")
+    parser.add_argument("--latency-ms", type=float, default=50, help="latency per request in the latency runs")
+    parser.add_argument("--latency-page-size", type=int, default=300, help="page size in the latency runs")
+    parser.add_argument("--connections", type=int, default=4, help="connections synced at once (latency runs)")
+    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL, help="PostgreSQL server to benchmark on")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL runs")
+    parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
+    options = parser.parse_args()
+    n = options.users
+
+    print(f"seatkeeper sync benchmark: {n:,} Zoom users (70% active, 20% inactive, 10% pending)")
+    print(f"{'scenario':<46}{'wall':>10}{'users/s':>13}{'vs floor':>9}{'peak RSS':>13}")
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seatkeeper-bench-")))
+        settings = stack.enter_context(zoom_server(n))
+        page = {"page_size": options.page_size}
+
+        floor = measure("floor", settings=settings, database_url=f"sqlite:///{work / 'floor.db'}", **page)
+        line(f"floor: requests + sqlite3 executemany ({options.page_size}/page)", floor)
+        sqlite = f"sqlite:///{work / 'seatkeeper.db'}"
+        first = measure("sync", connections=[settings], database_url=sqlite, **page)
+        line("seatkeeper sync into SQLite, first", first, floor)
+        again = measure("sync", connections=[settings], database_url=sqlite, **page)
+        line("seatkeeper sync into SQLite, unchanged", again, floor)
+
+        if not options.no_postgres:
+            floor_url = stack.enter_context(postgres_database(options.postgres_url))
+            pg_floor = measure("floor", settings=settings, database_url=floor_url, **page)
+            line("floor: requests + psycopg executemany", pg_floor)
+            postgres = stack.enter_context(postgres_database(options.postgres_url))
+            first = measure("sync", connections=[settings], database_url=postgres, **page)
+            line("seatkeeper sync into PostgreSQL, first", first, pg_floor)
+            again = measure("sync", connections=[settings], database_url=postgres, **page)
+            line("seatkeeper sync into PostgreSQL, unchanged", again, pg_floor)
+
+    if not options.no_latency:
+        latency_runs(n, options.latency_ms / 1000, options.latency_page_size, options.connections)
+
+
+def latency_runs(n: int, latency: float, page_size: int, connections: int) -> None:
+    """Each request waits ``latency``: the sequential page chain against seatkeeper's concurrent fetching."""
+    print(f"\nwith {latency * 1000:.0f} ms per request, {page_size} users per page")
+    page = {"page_size": page_size}
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seatkeeper-bench-")))
+        one = [stack.enter_context(zoom_server(n, latency=latency))]
+        chain = measure("fetch", connections=one, **page)
+        line(f"sequential page chain: 1 account, {chain['pages']} requests", chain)
+        synced = measure("sync", connections=one, database_url=f"sqlite:///{work / 'one.db'}", **page)
+        line("seatkeeper sync, 3 status lists at once", synced, chain)
+
+        several = [
+            stack.enter_context(zoom_server(n // connections, latency=latency, seed=index + 2))
+            for index in range(connections)
+        ]
+        chains = measure("fetch", connections=several, **page)
+        line(f"sequential page chains: {connections} accounts, {chains['pages']} requests", chains)
+        synced = measure("sync", connections=several, database_url=f"sqlite:///{work / 'many.db'}", **page)
+        line(f"seatkeeper, {connections} connections synced at once", synced, chains)
+
+
+if __name__ == "__main__":
+    main()
