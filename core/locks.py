@@ -31,34 +31,11 @@ def _refuse(connection_name: str) -> SyncInProgress:
 @contextlib.contextmanager
 def sync_lock(engine: Engine, connection_name: str) -> Iterator[None]:
     """Hold the lock for ``connection_name`` or raise :class:`SyncInProgress` at once."""
-    if engine.dialect.name == "postgresql":
-        key = _advisory_key(f"seatkeeper:{connection_name}")
-        with engine.connect() as connection:
-            if not connection.execute(sa.text("select pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-                raise _refuse(connection_name)
-            try:
-                yield
-            finally:
-                connection.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": key})
-                connection.commit()
-        return
-    database = engine.url.database
-    if not database or database == ":memory:":
-        yield
-        return
-    import fcntl
-
     digest = hashlib.sha256(connection_name.encode()).hexdigest()[:16]
-    lock_path = Path(f"{database}.{digest}.lock")
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise _refuse(connection_name) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with _lock(engine, f"seatkeeper:{connection_name}", f".{digest}.lock", wait=False) as held:
+        if not held:
+            raise _refuse(connection_name)
+        yield
 
 
 @contextlib.contextmanager
@@ -68,26 +45,45 @@ def schema_lock(engine: Engine) -> Iterator[None]:
     Two commands started at once on a new database (two cron jobs, two hosts) would otherwise both create
     the tables, and one would fail.
     """
+    with _lock(engine, "seatkeeper-schema-upgrade", ".schema.lock", wait=True):
+        yield
+
+
+@contextlib.contextmanager
+def _lock(engine: Engine, name: str, file_suffix: str, *, wait: bool) -> Iterator[bool]:
+    """A lock shared by every process using the database; yields whether it is held (always, when waiting).
+
+    PostgreSQL: a session advisory lock keyed by ``name``. SQLite: an ``flock`` on the database path plus
+    ``file_suffix``. An in-memory database is private to its process and needs none.
+    """
     if engine.dialect.name == "postgresql":
-        key = _advisory_key("seatkeeper-schema-upgrade")
+        key = _advisory_key(name)
         with engine.connect() as connection:
-            connection.execute(sa.text("select pg_advisory_lock(:k)"), {"k": key})
+            if wait:
+                connection.execute(sa.text("select pg_advisory_lock(:k)"), {"k": key})
+            elif not connection.execute(sa.text("select pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                yield False
+                return
             connection.commit()
             try:
-                yield
+                yield True
             finally:
                 connection.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": key})
                 connection.commit()
         return
     database = engine.url.database
     if not database or database == ":memory:":
-        yield
+        yield True
         return
     import fcntl
 
-    with open(f"{database}.schema.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with open(Path(f"{database}{file_suffix}"), "a+") as handle:
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
