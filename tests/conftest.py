@@ -125,3 +125,13 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'seatkeeper.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on a fresh, migrated database: a SQLite file, then PostgreSQL."""
+    from seatkeeper import db
+
+    engine = db.open_engine(database_url)
+    yield engine
+    engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from seatkeeper import db
 from seatkeeper.config import ConnectionConfig
 from seatkeeper.plugins import Plugins
 from tests import throwaway_plugin
@@ -24,14 +23,6 @@ def plugins():
 def provider(plugins):
     """The list provider, reset."""
     return plugins.provider("listprovider")
-
-
-@pytest.fixture
-def engine(database_url):
-    """An engine on a fresh, migrated database (SQLite file or PostgreSQL)."""
-    engine = db.open_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

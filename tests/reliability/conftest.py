@@ -11,14 +11,6 @@ from .kit import current_seats, fast_provider, seeded_zoom, sync_zoom
 
 
 @pytest.fixture
-def engine(database_url):
-    """An engine on a fresh, migrated database (SQLite file, then PostgreSQL)."""
-    engine = db.open_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def sqlite_engine(tmp_path):
     """An engine on a fresh SQLite file."""
     engine = db.open_engine(f"sqlite:///{tmp_path / 'seatkeeper.db'}")

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from seatkeeper import db
 from seatkeeper.config import ConnectionConfig
 from seatkeeper.plugins import Plugins
 from seatkeeper.reports.settings import report_settings
@@ -22,14 +21,6 @@ def plugins():
     manager.register(report_plugin, "report-test-providers")
     yield manager
     report_plugin.reset()
-
-
-@pytest.fixture
-def engine(database_url):
-    """An engine on a fresh, migrated database (SQLite file or PostgreSQL)."""
-    engine = db.open_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
