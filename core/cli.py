@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -122,11 +123,12 @@ def sync(
         list[str] | None, typer.Argument(help="Connections to sync (default: all).", show_default=False)
     ] = None,
     allow_empty: Annotated[bool, typer.Option(help="Accept a provider answer with no users at all.")] = False,
+    jobs: Annotated[int, typer.Option(help="How many connections to sync at the same time.", min=1, max=16)] = 1,
 ) -> None:
     """Fetch every configured connection's users and store their seats (exit 1 if any connection failed)."""
     state = _state(ctx)
     selected = state.select_connections(connections or [])
-    results = run_syncs(state, selected, allow_empty=allow_empty)
+    results = run_syncs(state, selected, allow_empty=allow_empty, jobs=jobs)
     for warning in state.config.warnings:
         stderr.print(warning, markup=False, highlight=False)
     print_sync_summary(results)
@@ -134,36 +136,40 @@ def sync(
         raise typer.Exit(1)
 
 
-def run_syncs(state: App, selected, *, allow_empty: bool = False, now: datetime | None = None) -> list[SyncResult]:
-    """Sync each connection in turn with a progress bar on stderr; a failure never stops the others."""
-    results = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=False,
-        disable=not stderr.is_terminal,
-    ) as progress:
-        for connection in selected:
+def run_syncs(state: App, selected, *, allow_empty: bool = False, jobs: int = 1) -> list[SyncResult]:
+    """Sync the connections, ``jobs`` at a time, with a progress bar each on stderr; results in config order.
+
+    A failure never stops the others. Connections are independent accounts, so running several at once mostly
+    overlaps waiting on their APIs; each still applies its changes in its own transaction.
+    """
+    engine = state.engine  # opened (and upgraded) once, before any thread needs it
+    with (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=False,
+            disable=not stderr.is_terminal,
+        ) as progress,
+        ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="seatkeeper-sync") as pool,
+    ):
+
+        def run_one(connection) -> SyncResult:
             task = progress.add_task(connection.name, total=None)
 
-            def advance(advance: int = 0, total: int | None = None, _task=task) -> None:
-                progress.update(_task, advance=advance, **({"total": total} if total is not None else {}))
+            def advance(advance: int = 0, total: int | None = None) -> None:
+                progress.update(task, advance=advance, **({"total": total} if total is not None else {}))
 
             try:
                 provider = state.plugins.provider(connection.provider)
                 settings = resolve_settings(connection, provider, state.config)
             except ConfigError as error:
-                results.append(SyncResult(connection.name, connection.provider, ok=False, error=str(error)))
-                continue
-            results.append(
-                sync_connection(
-                    state.engine, connection, provider, settings, now=now, progress=advance, allow_empty=allow_empty
-                )
-            )
-    return results
+                return SyncResult(connection.name, connection.provider, ok=False, error=str(error))
+            return sync_connection(engine, connection, provider, settings, progress=advance, allow_empty=allow_empty)
+
+        return list(pool.map(run_one, selected))
 
 
 def print_sync_summary(results: list[SyncResult]) -> None:

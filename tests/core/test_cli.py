@@ -181,3 +181,29 @@ def test_status_filter_is_checked(cli_run, provider, monkeypatch):
     assert [s["email"] for s in json.loads(out)] == ["user2@example.com"]
     code, _, err = cli_run("licenses", "--status", "deleted")
     assert code == 2 and "'deleted' is not one of" in err
+
+
+def test_jobs_syncs_connections_at_the_same_time(cli_run, provider, monkeypatch, tmp_path):
+    import threading
+
+    write_config(
+        tmp_path,
+        monkeypatch,
+        "".join(f"[connections.c{n}]\nprovider = 'listprovider'\ntoken_env = 'T'\n" for n in range(2)),
+    )
+    monkeypatch.setenv("T", SECRET)
+    meet = threading.Barrier(2, timeout=10)  # passes only when both fetches run at once
+    fetch = type(provider).fetch
+
+    def fetch_together(self, session, context):
+        meet.wait()
+        yield from fetch(self, session, context)
+
+    monkeypatch.setattr(type(provider), "fetch", fetch_together)
+    provider.users = [user(1)]
+    code, out, err = cli_run("sync", "--jobs", "2")
+    assert code == 0, err
+    assert out.splitlines() == [  # results stay in config order whatever finished first
+        "c0: 1 seats — 1 added, 0 changed, 0 removed, 0 unchanged",
+        "c1: 1 seats — 1 added, 0 changed, 0 removed, 0 unchanged",
+    ]
