@@ -85,12 +85,17 @@ class TokenSource:
                 log.debug("got a Zoom access token for account %r, valid for %.0f s", self.account_id, lifetime)
             return self._token
 
-    def invalidate(self, token: str | None = None) -> None:
-        """Forget the cached token (Zoom answered 401 code 124), unless another thread already replaced it."""
+    def invalidate(self, token: str | None = None) -> bool:
+        """Forget the cached token (Zoom answered 401 code 124), unless another thread already replaced it.
+
+        :returns: whether ``token`` was the current one (False: a newer token is already there to retry with).
+        """
         with self._lock:
             if token is None or token == self._token:
                 self._token = None
                 self._expires_at = 0.0
+                return True
+            return False
 
     def redact(self, text: str) -> str:
         """``text`` with the secret, the Basic credentials and the current token masked (for server texts)."""

@@ -18,6 +18,8 @@ from .transport import Transport
 #: Zoom's codes for a token that lacks a scope (the docs say 4700, real answers say 4711).
 MISSING_SCOPE_CODES = frozenset({4700, 4711})
 INVALID_TOKEN_CODE = 124
+#: Tries of one request while other threads keep replacing the token under it (each try uses a newer one).
+MAX_TOKEN_ATTEMPTS = 5
 USER_NOT_FOUND_CODE = 1001
 _SCOPES = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
 
@@ -72,7 +74,8 @@ class ZoomClient:
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, what: str | None = None) -> dict:
         """GET ``api_url + path`` and return the JSON object Zoom answered.
 
-        A token Zoom calls invalid or expired (401 code 124) is replaced and the request sent once more.
+        A token Zoom calls invalid or expired (401 code 124) is replaced and the request sent once more (a
+        token another thread had already replaced is simply swapped for the new one, at no cost).
 
         :param what: how to name this request in error messages, e.g. ``"page 3 of the active users"``.
         :raises AuthenticationError: the token is still refused after a fresh one.
@@ -84,16 +87,21 @@ class ZoomClient:
         url = self.api_url + "/" + path.lstrip("/")
         what = what or f"GET {urlsplit(url).path}"
         renewed = False
-        while True:
+        for _attempt in range(MAX_TOKEN_ATTEMPTS):
             if self.cancelled.is_set():
                 raise FetchCancelled(f"the Zoom session was closed before {what}")
             token = self.tokens.token()
             response = self.transport.request("GET", url, params=params, headers={"Authorization": f"Bearer {token}"})
-            if response.status_code == 401 and _code(response) == INVALID_TOKEN_CODE and not renewed:
-                self.tokens.invalidate(token)
-                renewed = True
-                continue
+            if response.status_code == 401 and _code(response) == INVALID_TOKEN_CODE:
+                # Renew once per request; but if another thread already replaced the refused token, this
+                # request only raced that renewal: retry with the new token without using up its own.
+                if not self.tokens.invalidate(token):
+                    continue
+                if not renewed:
+                    renewed = True
+                    continue
             return self._read(response, url, what, renewed=renewed)
+        return self._read(response, url, what, renewed=renewed)
 
     def _read(self, response: requests.Response, url: str, what: str, *, renewed: bool) -> dict:
         status = response.status_code
