@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +55,65 @@ def _clean_json(value: Any) -> Any:
     return clean_text(str(value))[:MAX_TEXT]
 
 
+_TEXT_FIELDS = ("user_id", "email", "name", "department", "role", "license_type")
+_INT_BOUND = 10**15  # integers within it take at most 16 characters of JSON
+
+
+class _TooLarge(dict):
+    """Extras found too large by :meth:`SeatRecord._storable`; :meth:`SeatRecord._extras_size` rejects them."""
+
+
+def _plain(text: str) -> bool:
+    return type(text) is str and text.isascii() and "\x00" not in text and len(text) <= MAX_TEXT
+
+
+def _plain_extras(value: dict) -> dict | None:
+    """A copy of ``value`` when cleaning would change nothing and its JSON surely fits, else None.
+
+    The size is an upper bound of ``len(json.dumps(value))``: ASCII text takes at most 6 characters a
+    character (control characters become \\u00XX), plus quotes and separators.
+    """
+    size = 2
+    copy = {}
+    for key, item in value.items():
+        if not _plain(key):
+            return None
+        kind = type(item)
+        if kind is int:
+            if not -_INT_BOUND < item < _INT_BOUND:
+                return None
+            size += 16
+        elif kind is str:
+            if not _plain(item):
+                return None
+            size += 6 * len(item) + 2
+        elif item is None or kind is bool:
+            size += 5
+        elif kind is list:
+            size += 2
+            for element in item:
+                if not _plain(element):
+                    return None
+                size += 6 * len(element) + 4
+            item = list(item)
+        else:
+            return None
+        size += 6 * len(key) + 6
+        copy[key] = item
+    return copy if size <= MAX_EXTRAS_JSON else None
+
+
+def _storable_extras(value: dict) -> dict:
+    """``value`` with its text cleaned (see :func:`_clean_json`); a :class:`_TooLarge` when its JSON is too long."""
+    plain = _plain_extras(value)
+    if plain is not None:
+        return plain
+    value = _clean_json(value)
+    if len(json.dumps(value)) > MAX_EXTRAS_JSON:
+        return _TooLarge(value)
+    return value
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -82,33 +142,40 @@ class SeatRecord(BaseModel):
     created_at: datetime | None = None
     extras: dict[str, Any] = Field(default_factory=dict, description="Provider-specific fields, JSON-serialisable.")
 
-    @field_validator("user_id", "email", "name", "department", "role", "license_type", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _storable_text(cls, value: Any) -> Any:
-        # Before validation: one stray surrogate or NUL in a name should not reject the whole user.
-        return clean_text(value)[:MAX_TEXT] if isinstance(value, str) else value
-
-    @field_validator("email")
-    @classmethod
-    def _lower_email(cls, value: str | None) -> str | None:
-        if value is None or value.strip() == "":
-            return None
-        return value.lower()[:MAX_TEXT]  # lower() can lengthen text ("İ" is two characters lower-cased)
+    def _storable(cls, data: Any) -> Any:
+        # Before validation, in one pass: one stray surrogate or NUL in a name should not reject the whole
+        # user, and over-long text is cut. Text that is ASCII without NUL is already storable.
+        if not isinstance(data, Mapping):
+            return data
+        cleaned = None
+        for name in _TEXT_FIELDS:
+            value = data.get(name)
+            if isinstance(value, str):
+                if type(value) is str and value.isascii() and "\x00" not in value:
+                    if len(value) <= MAX_TEXT:
+                        continue
+                    value = value[:MAX_TEXT]
+                else:
+                    value = clean_text(value)[:MAX_TEXT]
+                if cleaned is None:
+                    cleaned = dict(data)
+                cleaned[name] = value
+        extras = data.get("extras")
+        if isinstance(extras, dict):
+            if cleaned is None:
+                cleaned = dict(data)
+            cleaned["extras"] = _storable_extras(extras)
+        return data if cleaned is None else cleaned
 
     @field_validator("extras", mode="before")
     @classmethod
-    def _storable_extras(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        value = _clean_json(value)
-        if len(json.dumps(value)) > MAX_EXTRAS_JSON:
+    def _extras_size(cls, value: Any) -> Any:
+        # Raised here, not in _storable, so the error is the field's and other fields' errors are still reported.
+        if type(value) is _TooLarge:
             raise ValueError(f"extras are larger than {MAX_EXTRAS_JSON} characters of JSON")
         return value
-
-    @field_validator("user_id", "name", "department", "role")
-    @classmethod
-    def _empty_is_none(cls, value: str | None) -> str | None:
-        return value or None
 
     @field_validator("license_type")
     @classmethod
@@ -120,11 +187,23 @@ class SeatRecord(BaseModel):
     @field_validator("last_activity_at", "created_at")
     @classmethod
     def _to_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None or value.tzinfo is UTC:
+            return value
         return _utc(value)
 
     @model_validator(mode="after")
     def _identified(self) -> SeatRecord:
-        if not self.user_id and not self.email:
+        # After whitespace stripping: empty text is None, the email lower-cased. These never fail, so they are
+        # done here, once, rather than in one validator call per field (the model is frozen: set in __dict__).
+        fields = self.__dict__
+        for name in ("user_id", "name", "department", "role"):
+            if fields[name] == "":
+                fields[name] = None
+        email = fields["email"]
+        if email is not None:
+            # lower() can lengthen text ("İ" is two characters lower-cased)
+            fields["email"] = None if email.strip() == "" else email.lower()[:MAX_TEXT]
+        if not fields["user_id"] and not fields["email"]:
             raise ValueError("a seat needs a user id or an email")
         return self
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,22 +84,49 @@ def execute_many(
         if processor is None:
             continue
         if isinstance(bind_type, UTCDateTime):
-            processor = _remembering(processor, {} if timestamps is None else timestamps)
+            processor = _remembering(_utc_processor(bind_type, db.dialect), {} if timestamps is None else timestamps)
         if index in varying:
             converters.append((index, processor))
         else:
             fixed[index] = processor(fixed[index])
-    pick = [(index, names[index]) for index in varying]
+    if len(varying) == 1:
+        (only,) = [names[index] for index in varying]
+
+        def pick(row):
+            return (row[only],)
+    else:
+        pick = operator.itemgetter(*[names[index] for index in varying])
+    every = varying == list(range(len(names)))
     for batch in chunks(rows):
         values = []
         for row in batch:
-            value = fixed.copy()
-            for index, name in pick:
-                value[index] = row[name]
+            if every:
+                value = list(pick(row))
+            else:
+                value = fixed.copy()
+                for index, item in zip(varying, pick(row), strict=True):
+                    value[index] = item
             for index, processor in converters:
                 value[index] = processor(value[index])
             values.append(tuple(value))
         db.exec_driver_sql(compiled.string, values)
+
+
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    """What UTCDateTime and SQLite's default DATETIME storage format make of ``value``, in one call."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC and value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _utc_processor(bind_type: UTCDateTime, dialect: sa.Dialect):
+    """The bind processor of a UTCDateTime column on SQLite: :func:`_sqlite_utc_text` for the default format."""
+    impl = bind_type.dialect_impl(dialect).impl
+    if type(impl) is sqlite.DATETIME and impl._storage_format == sqlite.DATETIME()._storage_format:
+        return _sqlite_utc_text
+    return bind_type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _remembering(processor, seen: dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,16 +51,28 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
-# One encoder for every digest (json.dumps with options builds a new one per call). Its output must never
-# change: stored digests are compared with new ones, and a different digest reads as a changed seat.
+# One encoder for every digest (json.dumps with options builds a new one per call; so does JSONEncoder.encode, so
+# the C encoder is made once). Its output must never change: stored digests are compared with new ones, and a
+# different digest reads as a changed seat.
 _STATE_ENCODER = json.JSONEncoder(default=_json_default, sort_keys=True, ensure_ascii=False)
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_encoder is not None:
+    _state_chunks = _c_encoder(None, _json_default, json.encoder.encode_basestring, None, ": ", ", ", True, False, True)
+
+    def _encode_state(state: list) -> str:
+        return "".join(_state_chunks(state, 0))
+else:  # pragma: no cover - CPython always has the C encoder
+    _encode_state = _STATE_ENCODER.encode
+_state_fields = operator.itemgetter(*STATE_FIELDS)  # created_at last
 
 
 def state_hash(record: SeatRecord) -> str:
     """Digest of the fields that define a seat's state (activity time excluded: it changes on every login)."""
-    state = [getattr(record, name) for name in STATE_FIELDS]
-    state.append(record.extras)
-    return hashlib.blake2b(_STATE_ENCODER.encode(state).encode(), digest_size=16).hexdigest()
+    fields = record.__dict__
+    state = [*_state_fields(fields), fields["extras"]]
+    if state[-2] is not None:
+        state[-2] = state[-2].isoformat()  # what _json_default would write, without the callback
+    return hashlib.blake2b(_encode_state(state).encode(), digest_size=16).hexdigest()
 
 
 def seat_row(record: SeatRecord, connection_id: int, run_id: int, now: datetime, digest: str) -> dict[str, Any]:
