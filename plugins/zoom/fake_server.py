@@ -296,7 +296,7 @@ def route_of(path: str) -> str:
 
 
 @dataclass
-class _PageCursor:
+class PageCursor:
     snapshot: int
     status: str
     offset: int
@@ -353,7 +353,7 @@ class FakeZoom:
         self.issued_tokens: list[str] = []
         self._tokens: dict[str, float] = {}
         self._expired: set[str] = set()
-        self._cursors: dict[str, _PageCursor] = {}
+        self._cursors: dict[str, PageCursor] = {}
         self._in_flight: dict[str, int] = {}
         self._peak: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -573,6 +573,20 @@ class FakeZoom:
         return any(scope in self.scopes for scope in accepted)
 
     def _list_users(self, request: FakeRequest) -> tuple[int, Any]:
+        page = self.page_of(request)
+        if not isinstance(page, PageCursor):
+            return page
+        users = [
+            _as_listed(user) for user in self.snapshots[page.snapshot] if user.get("status", "active") == page.status
+        ]
+        return 200, {**self.page_envelope(page, len(users)), "users": users[page.offset : page.offset + page.page_size]}
+
+    def page_of(self, request: FakeRequest) -> PageCursor | tuple[int, Any]:
+        """The page a list-users request asks for (by its query or its next_page_token), or Zoom's error answer.
+
+        Subclasses serving users another way (e.g. pre-encoded) reuse Zoom's paging rules through this and
+        :meth:`page_envelope`.
+        """
         query = request.query
         page_token = query.get("next_page_token", "")
         now = self.clock()
@@ -593,22 +607,29 @@ class FakeZoom:
         page_size = min(page_size, self.max_page_size)
         if status not in USER_STATUSES:
             return 400, {"code": 300, "message": "Invalid field.", "errors": [{"field": "status"}]}
+        return PageCursor(snapshot, status, offset, page_size, now)
 
-        users = [_as_listed(user) for user in self.snapshots[snapshot] if user.get("status", "active") == status]
-        page = users[offset : offset + page_size]
+    def page_envelope(self, page: PageCursor, total: int) -> dict[str, Any]:
+        """Zoom's paging envelope (without ``users``) for ``page`` of a list of ``total``; issues the next token."""
         next_token = ""
-        if offset + page_size < len(users):
+        if page.offset + page.page_size < total:
             next_token = secrets.token_urlsafe(24)
             with self._lock:
-                self._cursors[next_token] = _PageCursor(snapshot, status, offset + page_size, page_size, now)
-        return 200, {
-            "page_count": math.ceil(len(users) / page_size) if users else 0,
-            "page_number": offset // page_size + 1,
-            "page_size": page_size,
-            "total_records": len(users),
+                self._cursors[next_token] = PageCursor(
+                    page.snapshot, page.status, page.offset + page.page_size, page.page_size, page.created
+                )
+        return {
+            "page_count": math.ceil(total / page.page_size) if total else 0,
+            "page_number": page.offset // page.page_size + 1,
+            "page_size": page.page_size,
+            "total_records": total,
             "next_page_token": next_token,
-            "users": page,
         }
+
+    def forget_page_tokens(self) -> None:
+        """Invalidate every next_page_token handed out (e.g. after replacing a snapshot's users)."""
+        with self._lock:
+            self._cursors.clear()
 
     @staticmethod
     def _summary(users: Sequence[Mapping[str, Any]]) -> dict[str, int]:

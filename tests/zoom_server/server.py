@@ -8,30 +8,18 @@ each status list's users JSON-encoded once, so a page costs a join of bytes.
 from __future__ import annotations
 
 import json
-import math
-import secrets
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from seatkeeper_zoom.fake_server import USER_STATUSES, FakeRequest, FakeZoom, Reply
+from seatkeeper_zoom.fake_server import FakeRequest, FakeZoom, PageCursor, Reply
 
 from .faults import Timer, ZoomFaults
 from .users import generate_users
 from .wire import encode_json
 
 MAX_PAGE_SIZE = 2000  # Zoom's 2025 specs
-
-
-@dataclass(frozen=True)
-class _Cursor:
-    snapshot: int
-    status: str
-    offset: int
-    page_size: int
-    created: float
 
 
 def listed(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,7 +52,6 @@ class SeededZoom(FakeZoom):
         super().__init__(snapshots, **kwargs)
         self.latency = latency
         self._encoded: dict[tuple[int, str], list[bytes]] = {}
-        self._page_cursors: dict[str, _Cursor] = {}
         self._paging = threading.Lock()
 
     @classmethod
@@ -82,7 +69,7 @@ class SeededZoom(FakeZoom):
         with self._paging:
             self.snapshots[snapshot] = list(users)
             self._encoded.clear()
-            self._page_cursors.clear()
+        self.forget_page_tokens()
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Wait ``latency`` seconds, then answer as FakeZoom does."""
@@ -92,40 +79,12 @@ class SeededZoom(FakeZoom):
 
     def _list_users(self, request: FakeRequest) -> tuple[int, Any]:
         # FakeZoom's paging rules and envelope, served from per-status lists encoded once.
-        query = request.query
-        page_token = query.get("next_page_token", "")
-        now = self.clock()
-        if page_token:
-            with self._paging:
-                cursor = self._page_cursors.get(page_token)
-            if cursor is None or now - cursor.created > self.page_token_ttl:
-                return 400, {"code": 300, "message": "The next page token is invalid or expired."}
-            snapshot, status, offset, page_size = cursor.snapshot, cursor.status, cursor.offset, cursor.page_size
-        else:
-            snapshot, status, offset, page_size = request.snapshot, query.get("status") or "active", 0, 30
-        if query.get("page_size"):
-            if not query["page_size"].isdigit():
-                return 400, {"code": 300, "message": "Invalid field.", "errors": [{"field": "page_size"}]}
-            page_size = int(query["page_size"]) or 30
-        page_size = min(page_size, self.max_page_size)
-        if status not in USER_STATUSES:
-            return 400, {"code": 300, "message": "Invalid field.", "errors": [{"field": "status"}]}
-
-        users = self._status_list(snapshot, status)
-        next_token = ""
-        if offset + page_size < len(users):
-            next_token = secrets.token_urlsafe(24)
-            with self._paging:
-                self._page_cursors[next_token] = _Cursor(snapshot, status, offset + page_size, page_size, now)
-        envelope = {
-            "page_count": math.ceil(len(users) / page_size) if users else 0,
-            "page_number": offset // page_size + 1,
-            "page_size": page_size,
-            "total_records": len(users),
-            "next_page_token": next_token,
-        }
-        head = json.dumps(envelope).encode()[:-1]
-        return 200, head + b', "users": [' + b", ".join(users[offset : offset + page_size]) + b"]}"
+        page = self.page_of(request)
+        if not isinstance(page, PageCursor):
+            return page
+        users = self._status_list(page.snapshot, page.status)
+        head = json.dumps(self.page_envelope(page, len(users))).encode()[:-1]
+        return 200, head + b', "users": [' + b", ".join(users[page.offset : page.offset + page.page_size]) + b"]}"
 
     def _status_list(self, snapshot: int, status: str) -> list[bytes]:
         with self._paging:
