@@ -13,6 +13,7 @@ import shutil
 import site
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -91,8 +92,18 @@ def test_installed_plugin_is_listed_synced_and_reported(venv, tmp_path):
     assert [s["email"] for s in seats if s["billable"]][:2] == ["ada@example.com", "alan@example.com"]
     assert API_KEY not in providers.stdout + synced.stdout + synced.stderr + listed.stdout
 
-    report = run(venv, "-m", "seatkeeper", "report", "--help", env=env)
+    month = datetime.now(UTC).strftime("%Y-%m")  # the month in progress holds the seats just synced
+    report = run(venv, "-m", "seatkeeper", "report", "--month", month, "--format", "json", "--output", "-", env=env)
     assert report.returncode == 0, report.stderr
+    figures = json.loads(report.stdout)
+    assert [provider["provider"] for provider in figures["providers"]] == ["example"]
+    assert figures["totals"]["seats"] == 6
+    assert figures["totals"]["billable"] == sum(1 for seat in seats if seat["billable"])
+    html = tmp_path / "example.html"
+    written = run(venv, "-m", "seatkeeper", "report", "--month", month, "--output", str(html), env=env)
+    assert written.returncode == 0, written.stderr
+    assert "example" in html.read_text(encoding="utf-8")
+    assert API_KEY not in report.stdout + html.read_text(encoding="utf-8")
 
 
 def test_installed_plugin_is_skipped_when_blocked(venv):
