@@ -115,19 +115,10 @@ class ZoomFaults(Faults):
         path: str | None = "/v2/users",
         when: Callable[[FakeRequest], bool] | None = None,
     ) -> None:
-        """Wait ``seconds`` (real time) before answering normally."""
-
-        def delay(_request: FakeRequest, _server: FakeZoom) -> None:
-            time.sleep(seconds)
-
-        self.add(delay, times=times, skip=skip, path=path, when=when)
+        """Wait ``seconds`` (real time) before answering normally: FakeZoom's ``delay``, for the users list."""
+        self.delay(seconds, times=times, skip=skip, path=path, when=when)
 
     # ---- fatal answers ---------------------------------------------------------------------------------
-
-    def missing_scope(self, scope: str = "user:read:list_users:admin", *, path: str | None = "/v2/users") -> None:
-        """Answer every request to ``path`` as Zoom does when the app lacks ``scope`` (400, code 4711)."""
-        body = {"code": 4711, "message": f"Invalid access token, does not contain scopes:[{scope}]."}
-        self.add(lambda _request, _server: Reply(400, body), times=None, path=path)
 
     def bad_credentials(self) -> None:
         """Refuse every token request as Zoom refuses a wrong client id or secret."""
