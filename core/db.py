@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
+from . import jsontext
 from .errors import ConfigError, StoreError
 from .locks import schema_lock
 
@@ -50,14 +49,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _as_json_text(item: object) -> str:
-    return item.isoformat() if isinstance(item, datetime) else str(item)
-
-
-# JSON columns (seat extras, run notes) take what a plugin built without a round trip through json first: a
-# value JSON has no type for (a datetime, a set) is stored as text instead of failing the whole apply. One
-# encoder for every value: json.dumps with options builds a new one per call.
-_json_text = json.JSONEncoder(default=_as_json_text).encode
+# JSON columns (seat extras, run notes) take what a plugin built without a round trip through json first.
+_json_text = jsontext.Encoder()
 
 
 def create_engine(url: str) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class OpenSeat:
 class Changes:
     """Everything one sync run changes, applied together or not at all."""
 
-    inserts: list[dict[str, Any]] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)  # seat rows, without the run's own columns
     closes: list[int] = field(default_factory=list)
     activity_updates: list[tuple[int, datetime | None]] = field(default_factory=list)  # (seat id, value)
     month_activity: dict[str, datetime | None] = field(default_factory=dict)  # seat key -> value this month
@@ -54,17 +55,13 @@ def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield rows[start : start + size]
 
 
-def execute_many(
-    db: sa.Connection, statement: sa.Executable, rows: Sequence[dict[str, Any]], timestamps: dict | None = None
-) -> None:
+def execute_many(db: sa.Connection, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
     """Execute ``statement`` once per row (dicts of one shape), in batches of :data:`CHUNK`.
 
-    On SQLite the statement is compiled once and each row goes to the driver as a plain tuple, its values
-    through their columns' own bind processors (so they are stored exactly as SQLAlchemy would store them):
-    SQLAlchemy's per-row parameter handling otherwise costs more than the inserts themselves. PostgreSQL
-    keeps SQLAlchemy's path, which batches rows into multi-row statements.
-
-    :param timestamps: converted timestamps to reuse across calls (a run's rows share many of them).
+    On SQLite the statement is compiled once and the rows go to the driver as plain tuples, their values
+    through their columns' own bind processors (so they are stored exactly as SQLAlchemy would store them),
+    one column at a time: SQLAlchemy's per-row parameter handling otherwise costs more than the inserts
+    themselves. PostgreSQL keeps SQLAlchemy's path, which batches rows into multi-row statements.
     """
     if not rows:
         return
@@ -74,42 +71,27 @@ def execute_many(
         return
     compiled = statement.compile(dialect=db.dialect, column_keys=list(rows[0]))
     template = compiled.construct_params(rows[0])  # also holds values written into the statement (.values())
-    names = list(compiled.positiontup)
-    varying = [index for index, name in enumerate(names) if name in rows[0]]
-    fixed = [template[name] for name in names]
-    converters = []
-    for index, name in enumerate(names):
+    positions: list[tuple[str, Any, bool]] = []  # (row key, bind processor, varies per row) or (_, value, False)
+    for name in compiled.positiontup:
         bind_type = compiled.binds[name].type
-        processor = bind_type.dialect_impl(db.dialect).bind_processor(db.dialect)
-        if processor is None:
-            continue
         if isinstance(bind_type, UTCDateTime):
-            processor = _remembering(_utc_processor(bind_type, db.dialect), {} if timestamps is None else timestamps)
-        if index in varying:
-            converters.append((index, processor))
+            processor = _utc_processor(bind_type, db.dialect)
         else:
-            fixed[index] = processor(fixed[index])
-    if len(varying) == 1:
-        (only,) = [names[index] for index in varying]
-
-        def pick(row):
-            return (row[only],)
-    else:
-        pick = operator.itemgetter(*[names[index] for index in varying])
-    every = varying == list(range(len(names)))
+            processor = bind_type.dialect_impl(db.dialect).bind_processor(db.dialect)
+        if name in rows[0]:
+            positions.append((name, processor, True))
+        else:
+            value = template[name]
+            positions.append((name, processor(value) if processor else value, False))
     for batch in chunks(rows):
-        values = []
-        for row in batch:
-            if every:
-                value = list(pick(row))
-            else:
-                value = fixed.copy()
-                for index, item in zip(varying, pick(row), strict=True):
-                    value[index] = item
-            for index, processor in converters:
-                value[index] = processor(value[index])
-            values.append(tuple(value))
-        db.exec_driver_sql(compiled.string, values)
+        columns = []
+        for name, processor_or_value, varies in positions:
+            if not varies:
+                columns.append(itertools.repeat(processor_or_value))
+                continue
+            column = map(operator.itemgetter(name), batch)
+            columns.append(column if processor_or_value is None else map(processor_or_value, column))
+        db.exec_driver_sql(compiled.string, list(zip(*columns, strict=False)))  # fixed values repeat endlessly
 
 
 def _sqlite_utc_text(value: datetime | None) -> str | None:
@@ -118,7 +100,7 @@ def _sqlite_utc_text(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC and value.tzinfo is not None:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00" of an aware value
 
 
 def _utc_processor(bind_type: UTCDateTime, dialect: sa.Dialect):
@@ -127,17 +109,6 @@ def _utc_processor(bind_type: UTCDateTime, dialect: sa.Dialect):
     if type(impl) is sqlite.DATETIME and impl._storage_format == sqlite.DATETIME()._storage_format:
         return _sqlite_utc_text
     return bind_type.dialect_impl(dialect).bind_processor(dialect)
-
-
-def _remembering(processor, seen: dict):
-    def process(value):
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = result = processor(value)
-            return result
-
-    return process
 
 
 def ensure_connection(engine: Engine, name: str, provider: str, now: datetime) -> int:
@@ -228,7 +199,6 @@ def apply_run(
 
     ``now`` is the run's point in history (rows close and open at it); ``finished_at`` is when it ended.
     """
-    timestamps: dict[datetime | None, Any] = {}  # a run's rows share many (seen_from is always now)
     with engine.begin() as db:
         if changes.closes:
             close = (
@@ -236,8 +206,9 @@ def apply_run(
                 .where(seat_t.c.id == sa.bindparam("seat_id"))
                 .values(seen_until=now, closed_by_run=run_id)
             )
-            execute_many(db, close, [{"seat_id": seat_id} for seat_id in changes.closes], timestamps)
-        execute_many(db, sa.insert(seat_t), changes.inserts, timestamps)
+            execute_many(db, close, [{"seat_id": seat_id} for seat_id in changes.closes])
+        opened = sa.insert(seat_t).values(connection_id=connection_id, seen_from=now, opened_by_run=run_id)
+        execute_many(db, opened, changes.inserts)
         if changes.activity_updates:
             touch = (
                 sa.update(seat_t)
@@ -245,18 +216,15 @@ def apply_run(
                 .values(last_activity_at=sa.bindparam("value"))
             )
             updates = [{"seat_id": seat_id, "value": value} for seat_id, value in changes.activity_updates]
-            execute_many(db, touch, updates, timestamps)
+            execute_many(db, touch, updates)
         if changes.month_activity:
-            insert = _upsert(engine.dialect.name)(activity_t)
+            insert = _upsert(engine.dialect.name)(activity_t).values(connection_id=connection_id, month=month)
             upsert = insert.on_conflict_do_update(
                 index_elements=["connection_id", "seat_key", "month"],
                 set_={"last_activity_at": insert.excluded.last_activity_at},
             )
-            rows = [
-                {"connection_id": connection_id, "seat_key": key, "month": month, "last_activity_at": value}
-                for key, value in changes.month_activity.items()
-            ]
-            execute_many(db, upsert, rows, timestamps)
+            rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.month_activity.items()]
+            execute_many(db, upsert, rows)
         if changes.plans:
             db.execute(
                 sa.insert(plan_t),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from . import store
+from . import jsontext, store
 from .config import ConnectionConfig
 from .errors import ProviderError, SeatkeeperError, SyncInProgress
+from .gcpause import gc_paused
 from .locks import sync_lock
 from .provider import FetchContext, Provider
 from .schema import Rejected, SeatPlan, SeatRecord
@@ -45,24 +45,9 @@ class SyncResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-# One encoder for every digest (json.dumps with options builds a new one per call; so does JSONEncoder.encode, so
-# the C encoder is made once). Its output must never change: stored digests are compared with new ones, and a
-# different digest reads as a changed seat.
-_STATE_ENCODER = json.JSONEncoder(default=_json_default, sort_keys=True, ensure_ascii=False)
-_c_encoder = getattr(json.encoder, "c_make_encoder", None)
-if _c_encoder is not None:
-    _state_chunks = _c_encoder(None, _json_default, json.encoder.encode_basestring, None, ": ", ", ", True, False, True)
-
-    def _encode_state(state: list) -> str:
-        return "".join(_state_chunks(state, 0))
-else:  # pragma: no cover - CPython always has the C encoder
-    _encode_state = _STATE_ENCODER.encode
+# The digest's text must never change: stored digests are compared with new ones, and a different digest reads
+# as a changed seat.
+_encode_state = jsontext.Encoder(sort_keys=True, ensure_ascii=False)
 _state_fields = operator.itemgetter(*STATE_FIELDS)  # created_at last
 
 
@@ -71,32 +56,20 @@ def state_hash(record: SeatRecord) -> str:
     fields = record.__dict__
     state = [*_state_fields(fields), fields["extras"]]
     if state[-2] is not None:
-        state[-2] = state[-2].isoformat()  # what _json_default would write, without the callback
+        state[-2] = state[-2].isoformat()  # what as_json_text would write, without the callback
     return hashlib.blake2b(_encode_state(state).encode(), digest_size=16).hexdigest()
 
 
-def seat_row(record: SeatRecord, connection_id: int, run_id: int, now: datetime, digest: str) -> dict[str, Any]:
-    """The ``seat`` table row that opens a new interval for ``record``."""
-    return {
-        "connection_id": connection_id,
-        "seat_key": record.key,
-        "user_id": record.user_id,
-        "email": record.email,
-        "name": record.name,
-        "license_type": record.license_type,
-        "billable": record.billable,
-        "status": record.status.value,
-        "department": record.department,
-        "role": record.role,
-        "created_at": record.created_at,
-        "extras": record.extras,  # JSON-safe once validated; the engine's serializer stringifies anything else
-        "state_hash": digest,
-        "last_activity_at": record.last_activity_at,
-        "seen_from": now,
-        "seen_until": None,
-        "opened_by_run": run_id,
-        "closed_by_run": None,
-    }
+def seat_row(record: SeatRecord, digest: str) -> dict[str, Any]:
+    """The ``seat`` table values of a new interval for ``record``, but for those every row of the run shares.
+
+    (The connection, the run and ``seen_from`` are added by :func:`store.apply_run`.)
+    """
+    row = record.__dict__.copy()  # the record's fields are named as the seat table's columns
+    row["status"] = record.status.value  # plain text, not the enum, whatever the driver makes of enums
+    row["seat_key"] = record.key
+    row["state_hash"] = digest
+    return row
 
 
 def redact(message: str, secrets: Iterable[str]) -> str:
@@ -120,7 +93,7 @@ class _Collector:
         self.notes: list[str] = []
         self.plans: dict[str, SeatPlan] = {}
 
-    def add(self, item: Any, make_row: Callable[[SeatRecord, str], dict[str, Any]]) -> None:
+    def add(self, item: Any) -> None:
         if isinstance(item, Rejected):
             self._reject(item.reason, item.key)
             return
@@ -142,7 +115,7 @@ class _Collector:
             self.duplicates += 1
         digest = state_hash(item)
         current = self.open_rows.get(key)
-        row = None if current is not None and current.state_hash == digest else make_row(item, digest)
+        row = None if current is not None and current.state_hash == digest else seat_row(item, digest)
         self.fetched[key] = (row, item.last_activity_at, item.email)
 
     def _reject(self, reason: str, key: str | None) -> None:
@@ -250,10 +223,12 @@ def sync_connection(
             return result
         run_id = result.run_id = store.start_run(engine, connection_id, now)
         try:
-            collector = _fetch(engine, connection_id, run_id, provider, settings, context, now, allow_empty)
-            changes, counts = collector.changes()
-            notes = [redact(note, secrets) for note in warnings + collector.notes]
-            store.apply_run(engine, run_id, connection_id, now, now.strftime("%Y-%m"), changes, counts, notes, clock())
+            with gc_paused():
+                collector = _fetch(engine, connection_id, provider, settings, context, now, allow_empty)
+                changes, counts = collector.changes()
+                notes = [redact(note, secrets) for note in warnings + collector.notes]
+                month = now.strftime("%Y-%m")
+                store.apply_run(engine, run_id, connection_id, now, month, changes, counts, notes, clock())
         except SeatkeeperError as error:
             result.error = redact(str(error), secrets)
         except KeyboardInterrupt:
@@ -272,18 +247,14 @@ def sync_connection(
         return result
 
 
-def _fetch(engine, connection_id, run_id, provider, settings, context, now, allow_empty) -> _Collector:
+def _fetch(engine, connection_id, provider, settings, context, now, allow_empty) -> _Collector:
     """Authenticate and collect every record the provider yields (nothing is written here)."""
     collector = _Collector(
         store.open_seats(engine, connection_id), store.month_activity(engine, connection_id, now.strftime("%Y-%m"))
     )
     session = provider.authenticate(settings)
-
-    def make_row(record: SeatRecord, digest: str) -> dict[str, Any]:
-        return seat_row(record, connection_id, run_id, now, digest)
-
     for item in provider.fetch(session, context):
-        collector.add(item, make_row)
+        collector.add(item)
     if not collector.fetched and collector.open_rows and not allow_empty:
         raise ProviderError(
             f"{provider.name} returned no users while {len(collector.open_rows)} seats are stored; "
