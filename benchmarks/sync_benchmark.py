@@ -5,7 +5,8 @@ statuses, then runs each scenario in a fresh process and prints wall time, users
 (``ru_maxrss`` of that process: interpreter and imports included, about 70 MiB of it):
 
 - floor: ``requests`` fetching the same pages one after the other plus a raw ``sqlite3`` (psycopg)
-  ``executemany`` of the same seat and activity rows; seatkeeper's ratio to it is the figure to watch;
+  ``executemany`` of the same seat and activity rows; seatkeeper's ratio to it is the figure to watch (on SQLite
+  the run checks that both databases end up holding the same values);
 - seatkeeper's first sync (max page size, 2000) into SQLite and PostgreSQL, then a second, unchanged sync;
 - with latency on every request (50 ms): the page chains fetched one after the other (the sequential floor)
   against seatkeeper's sync, which fetches the three status lists at once, and against several connections
@@ -83,6 +84,15 @@ def measure(scenario: str, **options) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+def median_of(runs: tuple[dict, ...]) -> dict:
+    """The run with the median wall time, its peak memory replaced by the highest of all runs."""
+    ordered = sorted(runs, key=lambda figures: figures.get("seconds", 0))
+    middle = dict(ordered[len(ordered) // 2])
+    if "peak_mib" in middle:
+        middle["peak_mib"] = max(figures["peak_mib"] for figures in runs)
+    return middle
+
+
 def line(label: str, figures: dict, floor: dict | None = None) -> None:
     """One row of the results table."""
     rate = figures["users"] / figures["seconds"]
@@ -105,34 +115,52 @@ def main() -> None:
     parser.add_argument("--latency-page-size", type=int, default=300, help="page size in the latency runs")
     parser.add_argument("--connections", type=int, default=4, help="connections synced at once (latency runs)")
     parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL, help="PostgreSQL server to benchmark on")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario; the median is shown (default 3)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL runs")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     options = parser.parse_args()
     n = options.users
 
-    print(f"seatkeeper sync benchmark: {n:,} Zoom users (70% active, 20% inactive, 10% pending)")
+    print(
+        f"seatkeeper sync benchmark: {n:,} Zoom users (70% active, 20% inactive, 10% pending), "
+        f"median of {options.repeat} runs"
+    )
     print(f"{'scenario':<46}{'wall':>10}{'users/s':>13}{'vs floor':>9}{'peak RSS':>13}")
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seatkeeper-bench-")))
         settings = stack.enter_context(zoom_server(n))
         page = {"page_size": options.page_size}
+        runs = options.repeat
 
-        floor = measure("floor", settings=settings, database_url=f"sqlite:///{work / 'floor.db'}", **page)
+        def sqlite_runs(attempt: int) -> tuple[dict, dict, dict, dict]:
+            floor_db, seatkeeper_db = work / f"floor-{attempt}.db", work / f"seatkeeper-{attempt}.db"
+            floor = measure("floor", settings=settings, database_url=f"sqlite:///{floor_db}", **page)
+            first = measure("sync", connections=[settings], database_url=f"sqlite:///{seatkeeper_db}", **page)
+            again = measure("sync", connections=[settings], database_url=f"sqlite:///{seatkeeper_db}", **page)
+            same = measure("compare", floor=str(floor_db), seatkeeper=str(seatkeeper_db))
+            return floor, first, again, same
+
+        floor, first, again, same = (median_of(figures) for figures in zip(*map(sqlite_runs, range(runs)), strict=True))
         line(f"floor: requests + sqlite3 executemany ({options.page_size}/page)", floor)
-        sqlite = f"sqlite:///{work / 'seatkeeper.db'}"
-        first = measure("sync", connections=[settings], database_url=sqlite, **page)
         line("seatkeeper sync into SQLite, first", first, floor)
-        again = measure("sync", connections=[settings], database_url=sqlite, **page)
         line("seatkeeper sync into SQLite, unchanged", again, floor)
+        print(f"{'':<4}same seat and activity values as the floor: {same['same_seats'] and same['same_activity']}")
 
         if not options.no_postgres:
-            floor_url = stack.enter_context(postgres_database(options.postgres_url))
-            pg_floor = measure("floor", settings=settings, database_url=floor_url, **page)
+
+            def postgres_runs(_attempt: int) -> tuple[dict, dict, dict]:
+                with postgres_database(options.postgres_url) as floor_url:
+                    floor = measure("floor", settings=settings, database_url=floor_url, **page)
+                with postgres_database(options.postgres_url) as postgres:
+                    first = measure("sync", connections=[settings], database_url=postgres, **page)
+                    again = measure("sync", connections=[settings], database_url=postgres, **page)
+                return floor, first, again
+
+            pg_floor, first, again = (
+                median_of(figures) for figures in zip(*map(postgres_runs, range(runs)), strict=True)
+            )
             line("floor: requests + psycopg executemany", pg_floor)
-            postgres = stack.enter_context(postgres_database(options.postgres_url))
-            first = measure("sync", connections=[settings], database_url=postgres, **page)
             line("seatkeeper sync into PostgreSQL, first", first, pg_floor)
-            again = measure("sync", connections=[settings], database_url=postgres, **page)
             line("seatkeeper sync into PostgreSQL, unchanged", again, pg_floor)
 
     if not options.no_latency:

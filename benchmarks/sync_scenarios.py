@@ -28,6 +28,7 @@ LICENCES = {
     4: ("Unassigned without Meetings Basic", False),
 }
 ROLES = {"0": "Owner", "1": "Admin", "2": "Member"}
+EXTRA_FIELDS = ("plan_united_type", "employee_unique_id", "group_ids")
 
 
 def peak_mib() -> float:
@@ -54,13 +55,22 @@ def pages(session, settings: dict, page_size: int):
             params = {"status": status, "page_size": page_size, "next_page_token": body["next_page_token"]}
 
 
-def seat_rows(users: list[dict], status: str, now: Any, as_json) -> tuple[list[tuple], list[tuple]]:
-    """The seat and activity rows seatkeeper would write for a page, with no validation at all."""
+def sqlite_time(text: str | None) -> str | None:
+    """Zoom's ``2026-01-31T12:00:00Z`` as seatkeeper stores it in SQLite (``2026-01-31 12:00:00.000000``)."""
+    return f"{text[:10]} {text[11:19]}.000000" if text else None
+
+
+def seat_rows(users: list[dict], status: str, now: Any, as_json, as_time) -> tuple[list[tuple], list[tuple]]:
+    """The seat and activity rows seatkeeper writes for a page (same values), with no validation at all."""
     seats, activity = [], []
     for user in users:
         key = user.get("id") or "email:" + user["email"].lower()
         licence, billable = LICENCES.get(user["type"], ("None", False))
-        login = user.get("last_login_time")
+        login = as_time(user.get("last_login_time"))
+        extras = {"zoom_type": user["type"]}
+        for name in EXTRA_FIELDS:
+            if user.get(name):
+                extras[name] = user[name]
         seats.append(
             (
                 1,
@@ -73,8 +83,8 @@ def seat_rows(users: list[dict], status: str, now: Any, as_json) -> tuple[list[t
                 user.get("status", status),
                 user.get("dept") or None,
                 ROLES.get(user.get("role_id"), user.get("role_id")),
-                user.get("user_created_at"),
-                as_json({"zoom_type": user["type"]}),
+                as_time(user.get("user_created_at")),
+                as_json(extras),
                 "0" * 32,
                 login,
                 now,
@@ -109,13 +119,18 @@ def floor(options: dict) -> dict:
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
         connection.execute("pragma journal_mode=wal")
         connection.execute("pragma synchronous=normal")
-        marks, as_json, now = "?", json.dumps, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        marks, as_json, as_time = "?", json.dumps, sqlite_time
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     else:
         import psycopg
         from psycopg.types.json import Json
 
         connection = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
         marks, as_json, now = "%s", Json, datetime.now(UTC)
+
+        def as_time(text: str | None) -> datetime | None:
+            return datetime.fromisoformat(text) if text else None
+
     connection.execute(
         "insert into connection (name, provider, created_at) values ('floor', 'zoom', current_timestamp)"
     )
@@ -127,7 +142,7 @@ def floor(options: dict) -> dict:
     cursor = connection.cursor()
     with requests.Session() as session:
         for status, page in pages(session, options["settings"], options["page_size"]):
-            seats, activity = seat_rows(page, status, now, as_json)
+            seats, activity = seat_rows(page, status, now, as_json, as_time)
             cursor.executemany(SEAT_INSERT.format(marks=", ".join([marks] * 16)), seats)
             cursor.executemany(ACTIVITY_INSERT.format(marks=", ".join([marks] * 4)), activity)
             users += len(page)
@@ -190,7 +205,31 @@ def sync(options: dict) -> dict:
     }
 
 
-SCENARIOS = {"floor": floor, "fetch": fetch, "sync": sync}
+COMPARED = (
+    "seat_key, user_id, email, name, license_type, billable, status, department, role, created_at, extras,"
+    " last_activity_at"
+)
+
+
+def compare(options: dict) -> dict:
+    """Whether two SQLite databases hold the same seat and activity values (the floor's and seatkeeper's)."""
+    import sqlite3
+
+    def values(path: str) -> tuple[set, set]:
+        with sqlite3.connect(path) as connection:
+            seats = set(connection.execute(f"select {COMPARED} from seat"))
+            activity = set(connection.execute("select seat_key, last_activity_at from seat_activity"))
+        return seats, activity
+
+    floor_values, seatkeeper_values = values(options["floor"]), values(options["seatkeeper"])
+    return {
+        "same_seats": floor_values[0] == seatkeeper_values[0],
+        "same_activity": floor_values[1] == seatkeeper_values[1],
+        "seats": len(seatkeeper_values[0]),
+    }
+
+
+SCENARIOS = {"floor": floor, "fetch": fetch, "sync": sync, "compare": compare}
 
 
 def main() -> None:
