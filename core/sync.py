@@ -148,7 +148,10 @@ class _Collector:
                 else:
                     added += 1
             if activity is not None and self.month_recorded.get(key) != activity:
-                changes.month_activity[key] = activity
+                if key in self.month_recorded:
+                    changes.month_activity[key] = activity
+                else:  # the sync lock keeps other syncs of this connection from adding the row meanwhile
+                    changes.first_month_activity[key] = activity
         removed = 0
         for key, current in self.open_rows.items():
             if key not in self.fetched and key not in self.protected and key not in superseded:

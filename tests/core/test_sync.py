@@ -100,6 +100,17 @@ def test_activity_updates_in_place_without_new_interval_and_is_kept_per_month(en
     assert months == {"2026-01": JAN, "2026-02": FEB}
 
 
+def test_a_second_sync_in_the_month_updates_its_activity_rows_and_adds_new_ones(engine, connection, provider):
+    early, late = JAN - timedelta(days=10), JAN + timedelta(days=10)
+    provider.users = [user(1, last_activity_at=early), user(2, last_activity_at=early)]
+    run(engine, connection, provider, JAN)
+    provider.users = [user(1, last_activity_at=late), user(2, last_activity_at=early), user(3, last_activity_at=late)]
+    assert run(engine, connection, provider, JAN + timedelta(days=12)).ok
+    with engine.connect() as db:
+        activity = db.execute(sa.select(SeatActivity.seat_key, SeatActivity.month, SeatActivity.last_activity_at))
+        assert sorted(activity) == [("u1", "2026-01", late), ("u2", "2026-01", early), ("u3", "2026-01", late)]
+
+
 def test_failure_half_way_applies_nothing_and_records_the_reason(engine, connection, provider):
     provider.users = [user(n) for n in range(10)]
     run(engine, connection, provider, JAN)
