@@ -14,9 +14,9 @@ statuses, then runs each scenario in a fresh process and prints wall time, users
 
 A benchmark that prints figures, not a test::
 
-    python benchmarks/sync_benchmark.py                       # 100,000 users (about 2 minutes)
+    python benchmarks/sync_benchmark.py                       # 100,000 users (about 4 minutes)
     python benchmarks/sync_benchmark.py --users 10000         # quicker
-    python benchmarks/sync_benchmark.py --no-postgres --no-latency
+    python benchmarks/sync_benchmark.py --no-postgres --no-latency --repeat 1
 """
 
 from __future__ import annotations
