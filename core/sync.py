@@ -65,7 +65,8 @@ def seat_row(record: SeatRecord, digest: str) -> dict[str, Any]:
 
     (The connection, the run and ``seen_from`` are added by :func:`store.apply_run`.)
     """
-    row = record.__dict__.copy()  # the record's fields are named as the seat table's columns
+    fields = record.__dict__  # SeatRecord's fields are named as the seat table's columns
+    row = fields.copy() if type(record) is SeatRecord else {name: fields[name] for name in SeatRecord.model_fields}
     row["status"] = record.status.value  # plain text, not the enum, whatever the driver makes of enums
     row["seat_key"] = record.key
     row["state_hash"] = digest

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from seatkeeper import Rejected, queries
+from seatkeeper import Rejected, SeatRecord, queries
 from seatkeeper.models import Seat, SeatActivity, SyncRun
 from seatkeeper.sync import sync_connection
 from tests.throwaway_plugin import SECRET, user
@@ -262,3 +262,13 @@ def test_purchased_seats_are_recorded_per_run_and_read_as_of_a_date(engine, conn
         ("Business", 10)
     ]
     assert queries.plans(engine, as_of=JAN - timedelta(days=1)) == []
+
+
+def test_a_plugins_seat_record_subclass_is_stored_by_its_seat_fields(engine, connection, provider):
+    class ZoomishRecord(SeatRecord):
+        plan_note: str = "kept by the plugin, not a seat column"
+
+    provider.users = [ZoomishRecord(user_id="u1", license_type="Licensed", billable=True)]
+    result = run(engine, connection, provider, JAN)
+    assert result.ok, result.error
+    assert [(s["user_id"], s["license_type"]) for s in queries.seats(engine)] == [("u1", "Licensed")]
