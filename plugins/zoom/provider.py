@@ -18,7 +18,7 @@ from .auth import TokenSource, check_credential
 from .client import ZoomClient
 from .plans import fetch_plans
 from .summary import SyncedCounts, reconcile
-from .transport import Transport
+from .transport import RetryPolicy, Transport
 from .users import ALL_STATUSES, fetch_users
 
 DEFAULT_API_URL = "https://api.zoom.us/v2"
@@ -31,7 +31,8 @@ _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 class ZoomProvider(Provider):
     """Zoom licence seats through a Server-to-Server OAuth app.
 
-    The keyword arguments exist for tests and tuning; the defaults suit a real account.
+    The keyword arguments exist for tests and tuning; the defaults suit a real account. The waiting and retrying
+    ones make up the :class:`~seatkeeper_zoom.transport.RetryPolicy` every request of this provider follows.
 
     :param sleep: every wait (retry backoff, ``Retry-After``) goes through it.
     :param max_retries: retries per request for throttling, 5xx and network errors.
@@ -98,33 +99,27 @@ class ZoomProvider(Provider):
             # Settings requests share the account's Medium rate limit with every other app: stay polite (and,
             # with the three list threads, within the transport's 8 pooled connections).
             raise ValueError(f"addon_workers must be between 1 and {MAX_ADDON_WORKERS}, not {addon_workers}")
-        self.sleep = sleep
-        self.max_retries = max_retries
+        self.policy = RetryPolicy(
+            sleep=sleep,
+            clock=clock,
+            max_retries=max_retries,
+            backoff_factor=backoff_factor,
+            backoff_max=backoff_max,
+            max_wait=max_wait,
+            timeout=timeout,
+        )
         self.page_size = page_size
-        self.backoff_factor = backoff_factor
-        self.backoff_max = backoff_max
-        self.max_wait = max_wait
-        self.timeout = timeout
-        self.clock = clock
         self.workers = workers
         self.addon_workers = addon_workers
         self._tokens: dict[tuple[str, str, str, str], TokenSource] = {}
         self._tokens_lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"<ZoomProvider page_size={self.page_size} max_retries={self.max_retries}>"
+        return f"<ZoomProvider page_size={self.page_size} max_retries={self.policy.max_retries}>"
 
     def transport(self) -> Transport:
         """A new HTTP transport configured like this provider."""
-        return Transport(
-            sleep=self.sleep,
-            clock=self.clock,
-            max_retries=self.max_retries,
-            backoff_factor=self.backoff_factor,
-            backoff_max=self.backoff_max,
-            max_wait=self.max_wait,
-            timeout=self.timeout,
-        )
+        return Transport(self.policy)
 
     def authenticate(self, settings: Mapping[str, str]) -> ZoomClient:
         """Get an access token for the connection's account and return a :class:`ZoomClient` for :meth:`fetch`.

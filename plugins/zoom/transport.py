@@ -10,6 +10,7 @@ import email.utils
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,27 @@ _SECONDS = re.compile(r"^\s*\d+(\.\d+)?\s*$")
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How requests wait and retry: what :class:`ZoomProvider` is tuned with and each :class:`Transport` follows.
+
+    :param sleep: every wait (backoff, ``Retry-After``) goes through it.
+    :param clock: current POSIX time, for ``Retry-After`` dates and messages.
+    :param max_retries: retries after the first attempt, for each kind of failure.
+    :param backoff_factor: first retry waits this long, doubling each time, up to ``backoff_max`` seconds.
+    :param max_wait: a ``Retry-After`` longer than this (seconds) stops instead of waiting.
+    :param timeout: ``(connect, read)`` timeouts in seconds.
+    """
+
+    sleep: Sleep = time.sleep
+    clock: Clock = time.time
+    max_retries: int = 5
+    backoff_factor: float = 0.5
+    backoff_max: float = 30.0
+    max_wait: float = 300.0
+    timeout: tuple[float, float] = (10.0, 60.0)
 
 
 def parse_retry_after_value(value: str, now: float) -> float | None:
@@ -214,43 +236,22 @@ def describe_network_error(error: BaseException) -> str:
 class Transport:
     """A ``requests`` session with :class:`ZoomRetry`, turning network failures into seatkeeper errors.
 
-    :param sleep: every wait (backoff, ``Retry-After``) goes through it.
-    :param clock: current POSIX time, for ``Retry-After`` dates and messages.
-    :param max_retries: retries after the first attempt, for each kind of failure.
-    :param max_wait: a ``Retry-After`` longer than this (seconds) stops instead of waiting.
-    :param timeout: ``(connect, read)`` timeouts in seconds.
+    :param policy: how to wait and retry (the defaults suit a real account).
     """
 
-    def __init__(
-        self,
-        *,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.time,
-        max_retries: int = 5,
-        backoff_factor: float = 0.5,
-        backoff_max: float = 30.0,
-        max_wait: float = 300.0,
-        timeout: tuple[float, float] = (10.0, 60.0),
-        user_agent: str = "seatkeeper-zoom",
-    ) -> None:
-        self.sleep = sleep
-        self.clock = clock
-        self.max_retries = max_retries
-        self.backoff_factor = backoff_factor
-        self.backoff_max = backoff_max
-        self.max_wait = max_wait
-        self.timeout = timeout
+    def __init__(self, policy: RetryPolicy | None = None, *, user_agent: str = "seatkeeper-zoom") -> None:
+        self.policy = policy = policy or RetryPolicy()
         self.retry = ZoomRetry(
-            max_retries,
-            connect=max_retries,
-            read=max_retries,
-            status=max_retries,
+            policy.max_retries,
+            connect=policy.max_retries,
+            read=policy.max_retries,
+            status=policy.max_retries,
             redirect=0,
-            backoff_factor=backoff_factor,
-            backoff_max=backoff_max,
-            sleep=sleep,
-            clock=clock,
-            max_wait=max_wait,
+            backoff_factor=policy.backoff_factor,
+            backoff_max=policy.backoff_max,
+            sleep=policy.sleep,
+            clock=policy.clock,
+            max_wait=policy.max_wait,
         )
         self.session = requests.Session()
         # The session is shared by the fetch threads: urllib3's pool is thread-safe, and nothing else in the
@@ -262,7 +263,7 @@ class Transport:
         self.session.headers["Accept"] = "application/json"
 
     def __repr__(self) -> str:
-        return f"<Transport max_retries={self.max_retries}>"
+        return f"<Transport max_retries={self.policy.max_retries}>"
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -273,7 +274,7 @@ class Transport:
 
         Raises :class:`ProviderUnavailable` when the host cannot be reached or the connection keeps breaking.
         """
-        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("timeout", self.policy.timeout)
         kwargs.setdefault("allow_redirects", False)
         attempt = 0
         while True:
@@ -283,9 +284,9 @@ class Transport:
             except requests.exceptions.ChunkedEncodingError as error:
                 # The answer broke off after its headers: urllib3 has already handed the response over, so its
                 # Retry cannot help; ask again here, with the same backoff.
-                if attempt > self.max_retries:
+                if attempt > self.policy.max_retries:
                     raise self.unavailable(url, error) from error
-                self.sleep(backoff_delay(attempt, self.backoff_factor, self.backoff_max))
+                self.policy.sleep(backoff_delay(attempt, self.policy.backoff_factor, self.policy.backoff_max))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
                 raise self.unavailable(url, error) from error
 
@@ -298,10 +299,10 @@ class Transport:
         value = response.headers.get("Retry-After")
         if not value:
             return None
-        seconds = parse_retry_after_value(value, self.clock())
+        seconds = parse_retry_after_value(value, self.policy.clock())
         if seconds is None:
             return None
-        when = datetime.fromtimestamp(self.clock() + seconds, UTC)
+        when = datetime.fromtimestamp(self.policy.clock() + seconds, UTC)
         return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
     def throttled(self, response: requests.Response, what: str, message: str = "") -> RateLimited:
@@ -312,13 +313,13 @@ class Transport:
                 "Zoom's daily API limit is used up for this account; the sync stopped, try again after "
                 + (after or "00:00 UTC, when Zoom resets daily limits")
             )
-        seconds = parse_retry_after_value(response.headers.get("Retry-After", ""), self.clock())
-        if seconds is not None and seconds > self.max_wait:
+        seconds = parse_retry_after_value(response.headers.get("Retry-After", ""), self.policy.clock())
+        if seconds is not None and seconds > self.policy.max_wait:
             return RateLimited(
                 f"Zoom's rate limit asks to wait until {after} before {what}; the sync stopped, try again then"
             )
         return RateLimited(
-            f"Zoom kept answering 'too many requests' to {what} after {self.max_retries + 1} tries; the limit "
+            f"Zoom kept answering 'too many requests' to {what} after {self.policy.max_retries + 1} tries; the limit "
             "is shared by every app of the Zoom account: try again later"
         )
 
@@ -326,5 +327,5 @@ class Transport:
         """The error for a 5xx left over after retries."""
         return ProviderUnavailable(
             f"could not reach {host_of(url)}: {what} kept failing with HTTP {response.status_code} "
-            f"after {self.max_retries + 1} tries; try again later"
+            f"after {self.policy.max_retries + 1} tries; try again later"
         )

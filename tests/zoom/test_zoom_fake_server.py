@@ -23,7 +23,7 @@ from seatkeeper import (
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.auth import TokenSource
 from seatkeeper_zoom.fake_server import FakeZoom, Reply
-from seatkeeper_zoom.transport import Transport
+from seatkeeper_zoom.transport import RetryPolicy, Transport
 
 from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, account, fake_zoom, records, sync, users_of, zoom_user
 
@@ -142,7 +142,7 @@ def test_token_is_renewed_a_minute_before_it_expires():
     with fake_zoom([account(active=1)], token_ttl=3599) as zoom:
         settings = zoom.settings()
         tokens = TokenSource(
-            Transport(sleep=Waits()),
+            Transport(RetryPolicy(sleep=Waits())),
             settings["oauth_url"],
             settings["account_id"],
             settings["client_id"],
