@@ -38,6 +38,15 @@ def sync_lock(engine: Engine, connection_name: str) -> Iterator[None]:
         yield
 
 
+def sync_in_progress(engine: Engine, connection_name: str) -> bool:
+    """Whether a live process holds ``connection_name``'s sync lock (probed by taking it, released at once)."""
+    try:
+        with sync_lock(engine, connection_name):
+            return False
+    except SyncInProgress:
+        return True
+
+
 @contextlib.contextmanager
 def schema_lock(engine: Engine) -> Iterator[None]:
     """Hold the database's schema-upgrade lock, waiting while another process upgrades the schema.

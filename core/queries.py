@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from .locks import sync_in_progress
 from .models import Connection, PlanUsage, Seat, SyncRun
 
 connection_t = Connection.__table__
@@ -64,7 +65,11 @@ def seats(
 
 
 def recent_runs(engine: Engine, limit: int = 20, connection: str | None = None) -> list[dict[str, Any]]:
-    """The latest sync runs, newest first."""
+    """The latest sync runs, newest first.
+
+    A run recorded as running whose connection no live process is syncing is shown as ``interrupted``: its
+    process was killed before it could record its end.
+    """
     query = (
         sa.select(
             run_t.c.id,
@@ -88,7 +93,18 @@ def recent_runs(engine: Engine, limit: int = 20, connection: str | None = None) 
     if connection:
         query = query.where(connection_t.c.name == connection)
     with engine.connect() as db:
-        return [dict(row._mapping) for row in db.execute(query)]
+        runs = [dict(row._mapping) for row in db.execute(query)]
+    live: dict[str, bool] = {}
+    for run in runs:
+        if run["outcome"] == "running":
+            name = run["connection"]
+            if name not in live:
+                live[name] = sync_in_progress(engine, name)
+            if not live[name]:
+                # A killed process cannot record its end; its run is marked failed at the connection's next sync.
+                run["outcome"] = "interrupted"
+                run["error"] = "the process stopped before the sync finished"
+    return runs
 
 
 def seat_row_count(engine: Engine) -> int:

@@ -8,7 +8,7 @@ import threading
 
 import sqlalchemy as sa
 
-from seatkeeper import db
+from seatkeeper import db, queries
 from tests.zoom_server import generate_users
 
 from .cli_kit import child_environment, start_child, zoom_environment
@@ -48,6 +48,9 @@ def check_after_kill(engine, zoom, rows_before, seats_before) -> None:
     assert seat_rows(engine) == rows_before  # not one row of the killed run
     assert current_seats(engine) == seats_before
     assert [run["outcome"] for run in run_rows(engine)] == ["succeeded", "running"]
+    # No process holds the connection any more: `seatkeeper syncs` shows the run for what it is.
+    shown = queries.recent_runs(engine)[0]
+    assert (shown["outcome"], shown["error"]) == ("interrupted", "the process stopped before the sync finished")
 
     result = sync_zoom(engine, zoom, fast_provider(), when=FEB)  # the next sync (it takes the lock)
     assert result.ok, result.error
@@ -78,6 +81,7 @@ def test_kill_while_fetching(database_url, tmp_path):
                 what="the fetch to start",
             )
             assert child.poll() is None, child.communicate()
+            assert queries.recent_runs(engine)[0]["outcome"] == "running"  # the child holds the connection
             kill(child)
         finally:
             release.set()
