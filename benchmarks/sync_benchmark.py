@@ -140,11 +140,13 @@ def main() -> None:
             same = measure("compare", floor=str(floor_db), seatkeeper=str(seatkeeper_db))
             return floor, first, again, same
 
-        floor, first, again, same = (median_of(figures) for figures in zip(*map(sqlite_runs, range(runs)), strict=True))
+        floors, firsts, agains, sames = zip(*map(sqlite_runs, range(runs)), strict=True)
+        floor, first, again = median_of(floors), median_of(firsts), median_of(agains)
         line(f"floor: requests + sqlite3 executemany ({options.page_size}/page)", floor)
         line("seatkeeper sync into SQLite, first", first, floor)
         line("seatkeeper sync into SQLite, unchanged", again, floor)
-        print(f"{'':<4}same seat and activity values as the floor: {same['same_seats'] and same['same_activity']}")
+        same = all(figures["same_seats"] and figures["same_activity"] for figures in sames)
+        print(f"{'':<4}same seat and activity values as the floor, in every run: {same}")
 
         if not options.no_postgres:
 
