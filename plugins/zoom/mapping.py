@@ -90,7 +90,7 @@ def _record(raw: Any, listed_status: str) -> SeatRecord:
         raise Unmappable("it has no user type")
     if isinstance(zoom_type, bool) or not isinstance(zoom_type, int):
         raise Unmappable(f"its user type {zoom_type!r} is not a number")
-    license_type, billable = USER_TYPES.get(zoom_type, UserType(f"Unknown (type {zoom_type})", False))
+    license_type, billable = USER_TYPES.get(zoom_type) or UserType(f"Unknown (type {zoom_type})", False)
     return SeatRecord(
         user_id=user_id,
         email=email,
