@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -56,6 +56,28 @@ def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield rows[start : start + size]
 
 
+class _Column(NamedTuple):
+    """One value of the rows handed to the driver: a row key, or a value every row shares."""
+
+    name: str
+    processor: Callable[[Any], Any] | None  # the column's bind processor
+    varies: bool  # taken from each row; else ``shared`` for every row
+    shared: Any = None
+
+
+def _driver_values(rows: Sequence[dict[str, Any]], columns: Sequence[_Column]) -> Iterator[tuple]:
+    """The driver's tuple for each row, its values through their columns' bind processors, a column at a time."""
+    values = []
+    for column in columns:
+        if not column.varies:
+            shared = column.shared if column.processor is None else column.processor(column.shared)
+            values.append(itertools.repeat(shared))
+            continue
+        taken = map(operator.itemgetter(column.name), rows)
+        values.append(taken if column.processor is None else map(column.processor, taken))
+    return zip(*values, strict=False)  # shared values repeat endlessly
+
+
 def execute_many(db: sa.Connection, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
     """Execute ``statement`` once per row (dicts of one shape), in batches of :data:`CHUNK`.
 
@@ -72,27 +94,16 @@ def execute_many(db: sa.Connection, statement: sa.Executable, rows: Sequence[dic
         return
     compiled = statement.compile(dialect=db.dialect, column_keys=list(rows[0]))
     template = compiled.construct_params(rows[0])  # also holds values written into the statement (.values())
-    positions: list[tuple[str, Any, bool]] = []  # (row key, bind processor, varies per row) or (_, value, False)
+    columns = []
     for name in compiled.positiontup:
         bind_type = compiled.binds[name].type
         if isinstance(bind_type, UTCDateTime):
             processor = _utc_processor(bind_type, db.dialect)
         else:
             processor = bind_type.dialect_impl(db.dialect).bind_processor(db.dialect)
-        if name in rows[0]:
-            positions.append((name, processor, True))
-        else:
-            value = template[name]
-            positions.append((name, processor(value) if processor else value, False))
+        columns.append(_Column(name, processor, name in rows[0], template.get(name)))
     for batch in chunks(rows):
-        columns = []
-        for name, processor_or_value, varies in positions:
-            if not varies:
-                columns.append(itertools.repeat(processor_or_value))
-                continue
-            column = map(operator.itemgetter(name), batch)
-            columns.append(column if processor_or_value is None else map(processor_or_value, column))
-        db.exec_driver_sql(compiled.string, list(zip(*columns, strict=False)))  # fixed values repeat endlessly
+        db.exec_driver_sql(compiled.string, list(_driver_values(batch, columns)))
 
 
 def insert_many(db: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]], shared: dict[str, Any]) -> None:
@@ -110,17 +121,17 @@ def insert_many(db: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any
     names = [*rows[0], *shared]
     preparer = db.dialect.identifier_preparer
     copy_sql = f"COPY {preparer.format_table(table)} ({', '.join(map(preparer.quote, names))}) FROM STDIN"
-    columns = []
-    for name in names:
-        processor = table.c[name].type.dialect_impl(db.dialect).bind_processor(db.dialect)
-        if name in shared:
-            value = shared[name]
-            columns.append(itertools.repeat(value if processor is None else processor(value)))
-        else:
-            column = map(operator.itemgetter(name), rows)
-            columns.append(column if processor is None else map(processor, column))
+    columns = [
+        _Column(
+            name,
+            table.c[name].type.dialect_impl(db.dialect).bind_processor(db.dialect),
+            name not in shared,
+            shared.get(name),
+        )
+        for name in names
+    ]
     with db.connection.driver_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        for values in zip(*columns, strict=False):  # shared values repeat endlessly
+        for values in _driver_values(rows, columns):
             copy.write_row(values)
 
 
