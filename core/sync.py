@@ -60,15 +60,16 @@ def state_hash(record: SeatRecord) -> str:
     return hashlib.blake2b(_encode_state(state).encode(), digest_size=16).hexdigest()
 
 
-def seat_row(record: SeatRecord, digest: str) -> dict[str, Any]:
+def seat_row(record: SeatRecord, key: str, digest: str) -> dict[str, Any]:
     """The ``seat`` table values of a new interval for ``record``, but for those every row of the run shares.
 
-    (The connection, the run and ``seen_from`` are added by :func:`store.apply_run`.)
+    ``key`` is ``record.key``, which the caller has already worked out. (The connection, the run and
+    ``seen_from`` are added by :func:`store.apply_run`.)
     """
     fields = record.__dict__  # SeatRecord's fields are named as the seat table's columns
     row = fields.copy() if type(record) is SeatRecord else {name: fields[name] for name in SeatRecord.model_fields}
     row["status"] = record.status.value  # plain text, not the enum, whatever the driver makes of enums
-    row["seat_key"] = record.key
+    row["seat_key"] = key
     row["state_hash"] = digest
     return row
 
@@ -116,7 +117,7 @@ class _Collector:
             self.duplicates += 1
         digest = state_hash(item)
         current = self.open_rows.get(key)
-        row = None if current is not None and current.state_hash == digest else seat_row(item, digest)
+        row = None if current is not None and current.state_hash == digest else seat_row(item, key, digest)
         self.fetched[key] = (row, item.last_activity_at, item.email)
 
     def _reject(self, reason: str, key: str | None) -> None:

@@ -110,7 +110,7 @@ def test_fast_inserts_store_what_sqlalchemy_stores(engine):
     @given(created=moments, activity=moments, seen_from=moments.filter(lambda moment: moment is not None))
     def check(created, activity, seen_from):
         record = SeatRecord(user_id="u1", name="Zoë", license_type="Licensed", billable=True, extras={"a": [1, "é"]})
-        row = {**seat_row(record, "digest"), "created_at": created, "last_activity_at": activity}
+        row = {**seat_row(record, record.key, "digest"), "created_at": created, "last_activity_at": activity}
         shared = {"connection_id": 1, "seen_from": seen_from, "opened_by_run": 1}
         fast, plain = fast_and_plain_rows(engine, row, shared)
         assert fast == plain
