@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from .locks import sync_in_progress
 from .models import Connection, PlanUsage, Seat, SyncRun
+from .store import KILLED, RUNNING, SUCCEEDED
 
 connection_t = Connection.__table__
 seat_t = Seat.__table__
@@ -96,14 +97,14 @@ def recent_runs(engine: Engine, limit: int = 20, connection: str | None = None) 
         runs = [dict(row._mapping) for row in db.execute(query)]
     live: dict[str, bool] = {}
     for run in runs:
-        if run["outcome"] == "running":
+        if run["outcome"] == RUNNING:
             name = run["connection"]
             if name not in live:
                 live[name] = sync_in_progress(engine, name)
             if not live[name]:
                 # A killed process cannot record its end; its run is marked failed at the connection's next sync.
                 run["outcome"] = "interrupted"
-                run["error"] = "the process stopped before the sync finished"
+                run["error"] = KILLED
     return runs
 
 
@@ -119,7 +120,7 @@ def plans(engine: Engine, *, as_of: datetime | None = None) -> list[dict[str, An
     A connection whose provider reports no plans has no rows.
     """
     latest = sa.select(run_t.c.connection_id, sa.func.max(run_t.c.id).label("run_id")).where(
-        run_t.c.outcome == "succeeded"
+        run_t.c.outcome == SUCCEEDED
     )
     if as_of is not None:
         latest = latest.where(run_t.c.started_at <= as_of)

@@ -25,6 +25,7 @@ activity_t = SeatActivity.__table__
 plan_t = PlanUsage.__table__
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+KILLED = "the process stopped before the sync finished"  # why a run left running by a killed process ended
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def start_run(engine: Engine, connection_id: int, now: datetime) -> int:
         db.execute(
             sa.update(run_t)
             .where(run_t.c.connection_id == connection_id, run_t.c.outcome == RUNNING)
-            .values(outcome=FAILED, error="interrupted: the process stopped before the sync finished", finished_at=now)
+            .values(outcome=FAILED, error=f"interrupted: {KILLED}", finished_at=now)
         )
         return db.execute(
             sa.insert(run_t)

@@ -18,12 +18,12 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper.models import Connection, SeatActivity, SyncRun, UTCDateTime
 from seatkeeper.queries import held_at, seat_t
+from seatkeeper.store import SUCCEEDED
 
 connection_t = Connection.__table__
 run_t = SyncRun.__table__
 activity_t = SeatActivity.__table__
 
-SUCCEEDED = "succeeded"
 
 #: Unused categories in the order a report lists them (idle buckets follow, longest idle first).
 FIXED_CATEGORIES = {
