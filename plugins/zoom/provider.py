@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,14 +79,14 @@ class ZoomProvider(Provider):
     def __init__(
         self,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        max_retries: int = 5,
+        sleep: Callable[[float], None] = RetryPolicy.sleep,
+        max_retries: int = RetryPolicy.max_retries,
         page_size: int = 300,
-        backoff_factor: float = 0.5,
-        backoff_max: float = 30.0,
-        max_wait: float = 300.0,
-        timeout: tuple[float, float] = (10.0, 60.0),
-        clock: Callable[[], float] = time.time,
+        backoff_factor: float = RetryPolicy.backoff_factor,
+        backoff_max: float = RetryPolicy.backoff_max,
+        max_wait: float = RetryPolicy.max_wait,
+        timeout: tuple[float, float] = RetryPolicy.timeout,
+        clock: Callable[[], float] = RetryPolicy.clock,
         workers: int = 3,
         addon_workers: int = 3,
     ) -> None:
