@@ -114,6 +114,79 @@ def _storable_extras(value: dict) -> dict:
     return value
 
 
+def _settled_text(value: Any) -> bool:
+    """Whether validation would keep ``value`` as it is: text, not empty, storable, nothing to strip or cut.
+
+    Python's ``str.strip`` removes every character pydantic's whitespace stripping removes (and a few more), so
+    text it leaves alone, pydantic leaves alone too.
+    """
+    if type(value) is not str or not 0 < len(value) <= MAX_TEXT or "\x00" in value or value.strip() != value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")  # lone surrogates cannot be stored
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_FIELD_NAMES = frozenset(
+    ("user_id", "email", "name", "license_type", "billable", "status")
+    + ("department", "role", "last_activity_at", "created_at", "extras")
+)
+
+
+def _settled_fields(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The field values validation would give ``data``, when they are what ``data`` holds already; else None.
+
+    This is the common case of a provider that hands over clean values (text trimmed, times in UTC, the status
+    a :class:`SeatStatus`), worked out in a few checks. Anything else (None here) takes pydantic's full validation,
+    which cleans, converts, or explains what is wrong. tests/core/test_fast_paths.py checks that both agree.
+    """
+    if not _FIELD_NAMES.issuperset(data):
+        return None
+    get = data.get
+    user_id, email, name, department, role = get("user_id"), get("email"), get("name"), get("department"), get("role")
+    for text in (user_id, email, name, department, role):
+        if text is not None and not _settled_text(text):
+            return None
+    license_type, billable, status = get("license_type"), get("billable"), get("status", SeatStatus.ACTIVE)
+    if not _settled_text(license_type) or type(billable) is not bool or type(status) is not SeatStatus:
+        return None
+    last_activity_at, created_at = get("last_activity_at"), get("created_at")
+    for moment in (last_activity_at, created_at):
+        if moment is not None and (type(moment) is not datetime or moment.tzinfo is not UTC):
+            return None
+    extras = get("extras")
+    if extras is None:
+        if "extras" in data:
+            return None  # None is not a dict: the full validation says so
+        extras = {}
+    elif type(extras) is not dict or (extras := _plain_extras(extras)) is None:
+        return None
+    if email is not None:
+        email = email.lower()[:MAX_TEXT]  # lower() can lengthen text ("İ" is two characters lower-cased)
+    elif user_id is None:
+        return None  # neither id nor email: the full validation rejects it
+    return {
+        "user_id": user_id,
+        "email": email,
+        "name": name,
+        "license_type": license_type,
+        "billable": billable,
+        "status": status,
+        "department": department,
+        "role": role,
+        "last_activity_at": last_activity_at,
+        "created_at": created_at,
+        "extras": extras,
+    }
+
+
+_set_attribute = object.__setattr__  # the model is frozen
+
+
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -141,6 +214,22 @@ class SeatRecord(BaseModel):
     last_activity_at: datetime | None = Field(None, description="Last sign-in or use, as the provider reports it.")
     created_at: datetime | None = None
     extras: dict[str, Any] = Field(default_factory=dict, description="Provider-specific fields, JSON-serialisable.")
+
+    def __init__(self, /, **data: Any) -> None:
+        fields = _settled_fields(data) if type(self) is SeatRecord else None
+        if fields is None:
+            super().__init__(**data)
+            return
+        # Values already as validation would leave them (most of a sync's records): set them as model_construct
+        # does, at a fraction of the cost of validating them.
+        _set_attribute(self, "__dict__", fields)
+        _set_attribute(self, "__pydantic_fields_set__", set(data))
+        _set_attribute(self, "__pydantic_extra__", None)
+        _set_attribute(self, "__pydantic_private__", None)
+
+    # Marks the __init__ as pydantic's own (as pydantic's RootModel does), so model_validate keeps going straight
+    # to the validator: a dict with a key that is not text is then a validation error, not a TypeError.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @model_validator(mode="before")
     @classmethod

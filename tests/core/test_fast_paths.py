@@ -9,17 +9,20 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import pickle
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from seatkeeper import SeatRecord, jsontext, store
+from seatkeeper import SeatRecord, SeatStatus, jsontext, store
 from seatkeeper.gcpause import gc_paused
 from seatkeeper.models import Seat
+from seatkeeper.schema import MAX_TEXT
 from seatkeeper.store import insert_many
 from seatkeeper.sync import STATE_FIELDS, seat_row, state_hash
 
@@ -45,6 +48,133 @@ def test_encoder_writes_what_json_dumps_writes(value, sort_keys, ensure_ascii):
     encode = jsontext.Encoder(sort_keys=sort_keys, ensure_ascii=ensure_ascii)
     expected = json.dumps(value, default=jsontext.as_json_text, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
     assert encode(value) == expected
+
+
+# Text near the edges of what validation keeps as it is: whitespace that Python and pydantic strip differently,
+# unstorable characters, text at the length limit, letters that lengthen when lower-cased.
+EDGE_CHARACTERS = "aZ09 @.-_\t\n\x0b\x1c\x1f\x85\xa0\u1680\u180e\u2000\u200b\u2028\u3000\ufeff\x00\ud800İéÉß😀"
+edge_text = st.one_of(
+    st.text(alphabet=EDGE_CHARACTERS, max_size=6),
+    st.text(max_size=8),
+    st.builds(
+        lambda char, n, tail: char * n + tail, st.sampled_from("aİé "), st.integers(505, 515), st.text(max_size=2)
+    ),
+)
+moments_in_any_zone = st.one_of(
+    st.none(),
+    st.datetimes(timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=2))])),
+    st.just("2026-01-01T00:00:00Z"),
+)
+plain_text = st.text(alphabet="abcXYZ019 .@-é", min_size=1, max_size=12).filter(lambda text: text.strip() == text)
+utc_moments = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
+# A record a careful provider would build: the fast path's case.
+settled_fields = st.fixed_dictionaries(
+    {"license_type": plain_text},
+    optional={
+        "user_id": st.one_of(st.none(), plain_text),
+        "email": st.one_of(st.none(), plain_text),
+        "name": st.one_of(st.none(), plain_text),
+        "billable": st.booleans(),
+        "status": st.sampled_from(SeatStatus),
+        "department": st.one_of(st.none(), plain_text),
+        "role": st.one_of(st.none(), plain_text),
+        "last_activity_at": utc_moments,
+        "created_at": utc_moments,
+        "extras": st.dictionaries(plain_text, st.one_of(st.integers(), plain_text, st.lists(plain_text)), max_size=3),
+    },
+)
+# ... with one value that validation may change or refuse.
+edge_values = {
+    "license_type": st.one_of(edge_text, st.integers()),
+    "user_id": st.one_of(edge_text, st.integers()),
+    "email": st.one_of(st.emails(), edge_text),
+    "name": edge_text,
+    "billable": st.sampled_from([0, 1, "yes", None]),
+    "status": st.sampled_from(["active", "gone", None]),
+    "department": edge_text,
+    "role": edge_text,
+    "last_activity_at": moments_in_any_zone,
+    "created_at": moments_in_any_zone,
+    "extras": st.one_of(
+        st.none(), st.dictionaries(edge_text, st.one_of(json_values, st.lists(edge_text, max_size=3)), max_size=3)
+    ),
+    "unknown_field": st.just(1),
+}
+record_fields = st.one_of(
+    settled_fields,
+    st.builds(
+        lambda fields, name, value: {**fields, name: value},
+        settled_fields,
+        st.shared(st.sampled_from(sorted(edge_values)), key="edge"),
+        st.shared(st.sampled_from(sorted(edge_values)), key="edge").flatmap(edge_values.__getitem__),
+    ),
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(record_fields)
+@example({"license_type": "Licensed", "user_id": "u1", "extras": {"zoom_type": 2, "group_ids": ["a"]}})
+@example({"license_type": "Basic", "email": "İ" * MAX_TEXT, "billable": False})
+@example({"license_type": "Basic", "email": "A@B.C", "billable": True, "name": "\x1cZoë\x1c"})
+@example({"license_type": "Licensed", "user_id": "u1", "billable": True, "name": "Zo\x00ë"})
+@example({"license_type": "Licensed", "user_id": "u1", "billable": True, "name": "Zo\ud800ë"})
+@example({"license_type": "Licensed", "user_id": "u1", "billable": 1})
+@example({"license_type": "Licensed", "user_id": "u1", "billable": True, "unknown_field": 1})
+def test_a_record_built_from_settled_values_is_the_validated_record(fields):
+    # SeatRecord(**fields) skips pydantic for values validation would keep as they are; model_validate never does.
+    try:
+        validated = SeatRecord.model_validate(fields)
+    except ValidationError as error:
+        with pytest.raises(ValidationError) as raised:
+            SeatRecord(**fields)
+        assert raised.value.errors(include_context=False) == error.errors(include_context=False)
+        return
+    built = SeatRecord(**fields)
+    assert built == validated
+    assert list(built.__dict__) == list(validated.__dict__)
+    assert {name: type(value) for name, value in built} == {name: type(value) for name, value in validated}
+    assert built.model_fields_set == validated.model_fields_set
+    assert built.model_dump_json() == validated.model_dump_json()
+    assert pickle.loads(pickle.dumps(built)) == validated
+    assert built.model_copy(update={"name": "x"}) == validated.model_copy(update={"name": "x"})
+    if "extras" in fields and fields["extras"] is not None:
+        assert built.extras is not fields["extras"]  # a copy, as validation makes: the provider's dict may change
+
+
+def test_settled_values_skip_the_full_validation(monkeypatch):
+    # The point of the fast path: a provider's clean record never reaches pydantic's validator.
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("validated")
+
+    monkeypatch.setattr(SeatRecord, "__pydantic_validator__", type("Refuse", (), {"validate_python": refuse})())
+    record = SeatRecord(
+        user_id="u1",
+        email="Ana@Example.com",
+        name="Ana Müller",
+        license_type="Licensed",
+        billable=True,
+        status=SeatStatus.INACTIVE,
+        created_at=datetime(2024, 5, 1, tzinfo=UTC),
+        extras={"zoom_type": 2},
+    )
+    assert record.email == "ana@example.com" and record.status is SeatStatus.INACTIVE
+    with pytest.raises(AssertionError, match="validated"):
+        SeatRecord(user_id=" u1 ", license_type="Licensed", billable=True)  # needs stripping: validated
+    with pytest.raises(AssertionError, match="validated"):  # the reference the other tests compare with
+        SeatRecord.model_validate({"user_id": "u1", "license_type": "Licensed", "billable": True})
+
+
+def test_a_dict_with_a_key_that_is_not_text_is_a_validation_error():
+    with pytest.raises(ValidationError):
+        SeatRecord.model_validate({1: 2, "user_id": "u1", "license_type": "Licensed", "billable": True})
+
+
+def test_a_subclass_is_always_validated():
+    class WithSeatCount(SeatRecord):
+        seats: int = 1
+
+    record = WithSeatCount(user_id="u1", license_type="Licensed", billable=True, seats="3")
+    assert record.seats == 3
 
 
 def reference_digest(record: SeatRecord) -> str:
