@@ -248,6 +248,52 @@ def test_fast_inserts_store_what_sqlalchemy_stores(engine):
     check()
 
 
+def test_fast_reads_give_what_sqlalchemy_reads(engine):
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    connection_id = store.ensure_connection(engine, "c", "p", moment)
+    run_id = store.start_run(engine, connection_id, moment)
+    seat, activity = Seat.__table__, store.activity_t
+    row = {"connection_id": connection_id, "seat_key": "k", "license_type": "Basic", "billable": False}
+    row |= {"status": "active", "extras": {}, "state_hash": "h", "seen_from": moment, "opened_by_run": run_id}
+
+    def stored(value) -> tuple[datetime | None, datetime | None]:
+        with engine.begin() as db:
+            if isinstance(value, str):  # text another program wrote
+                db.execute(sa.update(seat).values(last_activity_at=None))
+                db.execute(sa.update(activity).values(last_activity_at=None))
+                db.exec_driver_sql("update seat set last_activity_at = ?", (value,))
+                db.exec_driver_sql("update seat_activity set last_activity_at = ?", (value,))
+            else:
+                db.execute(sa.delete(seat))
+                db.execute(sa.delete(activity))
+                db.execute(sa.insert(seat).values(**row, last_activity_at=value))
+                db.execute(
+                    sa.insert(activity).values(
+                        connection_id=connection_id, seat_key="k", month="2026-01", last_activity_at=value
+                    )
+                )
+            plain = db.execute(sa.select(seat.c.last_activity_at)).scalar_one()
+            plain_month = db.execute(sa.select(activity.c.last_activity_at)).scalar_one()
+        fast = store.open_seats(engine, connection_id)["k"].last_activity_at
+        fast_month = store.month_activity(engine, connection_id, "2026-01")["k"]
+        assert (fast, fast_month) == (plain, plain_month)
+        assert {type(value) for value in (fast, fast_month, plain)} == {type(plain)}
+        if plain is not None:
+            assert fast.tzinfo is fast_month.tzinfo is UTC and plain.tzinfo in (UTC, None)
+        return fast, plain
+
+    @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+    @given(moments)
+    def check(value):
+        stored(value)
+
+    check()
+    if engine.dialect.name == "sqlite":
+        texts = ("2025-11-10", "2025-11-10 16:09", "2025-11-10 16:09:00.5", "2025-11-10T16:09:00.000001")
+        for text in (*texts, "2025-11-10 16:09:00+02:00", "2025-11-10 16:09:00.123456Z"):
+            assert stored(text)[0] is not None
+
+
 def test_gc_paused_restores_the_collector_and_nests():
     assert gc.isenabled()
     with gc_paused():
