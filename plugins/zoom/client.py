@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 
 from seatkeeper.errors import AuthenticationError, BadProviderData, PermissionDenied, ProviderError
@@ -107,7 +109,7 @@ class ZoomClient:
         status = response.status_code
         if status == 200:
             try:
-                body = response.json()
+                body = json_body(response)
             except ValueError:
                 raise BadProviderData(f"Zoom answered {what} with malformed JSON") from None
             if not isinstance(body, dict):
@@ -133,6 +135,28 @@ class ZoomClient:
             # Not a missing user but a missing endpoint: the base URL is wrong.
             detail += f"; check api_url (ZOOM_API_URL): {self.api_url} should end in /v2"
         raise ZoomApiError(f"Zoom refused {what} with HTTP {status}: {detail}", status=status, code=code, detail=detail)
+
+
+def json_body(response: requests.Response) -> Any:
+    """The response's JSON, as ``response.json()`` reads it; :raises ValueError: it is not JSON.
+
+    A page of 2,000 users is about a megabyte: orjson parses it in half the time of the standard library. JSON
+    that orjson refuses but the standard library takes (NaN, integers beyond 64 bits, escaped lone surrogates) and
+    text that is not UTF-8 are left to ``response.json()``, so the result never depends on which one parsed it.
+    """
+    if response.encoding is None or _is_utf8(response.encoding):
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            pass
+    return response.json()
+
+
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _error(response: requests.Response) -> tuple[int | None, str]:
