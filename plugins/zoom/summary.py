@@ -48,9 +48,7 @@ class SyncedCounts:
 
     def add(self, item: object) -> None:
         """Count one yielded item (plans and other items are ignored)."""
-        if isinstance(item, Rejected):
-            self.rejected += 1
-        elif isinstance(item, SeatRecord):
+        if isinstance(item, SeatRecord):
             if item.status is SeatStatus.PENDING:
                 self.pending += 1
                 return
@@ -58,6 +56,8 @@ class SyncedCounts:
             zoom_type = item.extras.get("zoom_type")
             if isinstance(zoom_type, int):
                 self.types[zoom_type] += 1
+        elif isinstance(item, Rejected):
+            self.rejected += 1
 
     def counting(self, items: Iterable[Any]) -> Iterator[Any]:
         """Pass ``items`` through, counting each one."""

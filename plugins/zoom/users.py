@@ -196,9 +196,11 @@ def fetch_users(
     tally = _Tally(context)
     for page in stream_pages(client, statuses, page_size, workers):
         tally.page(page)
+        status = page.status
         for raw in page.users:
-            item = map_user(raw, page.status)
-            tally.user(raw, item)
+            item = map_user(raw, status)
+            if type(raw) is not dict or raw.get("type") not in USER_TYPES:  # rare: only these can be unknown types
+                tally.user(raw, item)
             yield item
         context.progress(advance=len(page.users))
     tally.warn_at_end()
