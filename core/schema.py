@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -215,21 +215,23 @@ class SeatRecord(BaseModel):
     created_at: datetime | None = None
     extras: dict[str, Any] = Field(default_factory=dict, description="Provider-specific fields, JSON-serialisable.")
 
-    def __init__(self, /, **data: Any) -> None:
-        fields = _settled_fields(data) if type(self) is SeatRecord else None
-        if fields is None:
-            super().__init__(**data)
-            return
-        # Values already as validation would leave them (most of a sync's records): set them as model_construct
-        # does, at a fraction of the cost of validating them.
-        _set_attribute(self, "__dict__", fields)
-        _set_attribute(self, "__pydantic_fields_set__", set(data))
-        _set_attribute(self, "__pydantic_extra__", None)
-        _set_attribute(self, "__pydantic_private__", None)
+    if not TYPE_CHECKING:  # type checkers keep the signature pydantic gives them, with every field's name
 
-    # Marks the __init__ as pydantic's own (as pydantic's RootModel does), so model_validate keeps going straight
-    # to the validator: a dict with a key that is not text is then a validation error, not a TypeError.
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+        def __init__(self, /, **data: Any) -> None:
+            fields = _settled_fields(data) if type(self) is SeatRecord else None
+            if fields is None:
+                super().__init__(**data)
+                return
+            # Values already as validation would leave them (most of a sync's records): set them as
+            # model_construct does, at a fraction of the cost of validating them.
+            _set_attribute(self, "__dict__", fields)
+            _set_attribute(self, "__pydantic_fields_set__", set(data))
+            _set_attribute(self, "__pydantic_extra__", None)
+            _set_attribute(self, "__pydantic_private__", None)
+
+        # Marks the __init__ as pydantic's own (as pydantic's RootModel does), so model_validate keeps going
+        # straight to the validator: a dict with a key that is not text is then a validation error, not a TypeError.
+        __init__.__pydantic_base_init__ = True
 
     @model_validator(mode="before")
     @classmethod
