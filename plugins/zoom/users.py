@@ -199,7 +199,8 @@ def fetch_users(
         status = page.status
         for raw in page.users:
             item = map_user(raw, status)
-            if type(raw) is not dict or raw.get("type") not in USER_TYPES:  # rare: only these can be unknown types
+            zoom_type = raw.get("type") if type(raw) is dict else None
+            if type(zoom_type) is not int or zoom_type not in USER_TYPES:  # rare: only these can be unknown types
                 tally.user(raw, item)
             yield item
         context.progress(advance=len(page.users))
