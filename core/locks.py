@@ -48,6 +48,22 @@ def sync_in_progress(engine: Engine, connection_name: str) -> bool:
 
 
 @contextlib.contextmanager
+def write_lock(engine: Engine, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the database's write lock (SQLite files only); yields whether it is held (always, when waiting).
+
+    A sync that writes its new seats while still fetching (:mod:`seatkeeper.stream`) keeps SQLite's own write
+    lock for as long as its fetch lasts, longer than SQLite's busy timeout. seatkeeper's other writers take this
+    lock first, so they wait for that sync instead of failing with "database is locked". PostgreSQL and
+    in-memory databases need none: it is always held there.
+    """
+    if engine.dialect.name != "sqlite":
+        yield True
+        return
+    with _lock(engine, "seatkeeper-write", ".write.lock", wait=wait) as held:
+        yield held
+
+
+@contextlib.contextmanager
 def schema_lock(engine: Engine) -> Iterator[None]:
     """Hold the database's schema-upgrade lock, waiting while another process upgrades the schema.
 

@@ -8,13 +8,14 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .errors import ConfigError
+from .locks import write_lock
 from .models import Connection, PlanUsage, Seat, SeatActivity, SyncRun, UTCDateTime
 
 CHUNK = 5000  # rows per executemany batch: big enough to amortise round trips, small enough for PostgreSQL
@@ -49,6 +50,7 @@ class Changes:
     month_activity: dict[str, datetime | None] = field(default_factory=dict)  # seat key -> new value this month
     first_month_activity: dict[str, datetime | None] = field(default_factory=dict)  # the same, no row yet
     plans: list[dict[str, Any]] = field(default_factory=list)  # SeatPlan fields, as reported by this run
+    unstreamed: set[str] = field(default_factory=set)  # seat keys whose streamed rows of this run are dropped
 
 
 def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -66,7 +68,7 @@ class _Column(NamedTuple):
     shared: Any = None
 
 
-def _driver_values(rows: Sequence[dict[str, Any]], columns: Sequence[_Column]) -> Iterator[tuple]:
+def driver_values(rows: Sequence[dict[str, Any]], columns: Sequence[_Column]) -> Iterator[tuple]:
     """The driver's tuple for each row, its values through their columns' bind processors, a column at a time."""
     values = []
     for column in columns:
@@ -93,18 +95,24 @@ def execute_many(db: sa.Connection, statement: sa.Executable, rows: Sequence[dic
         for batch in chunks(rows):
             db.execute(statement, list(batch))
         return
-    compiled = statement.compile(dialect=db.dialect, column_keys=list(rows[0]))
-    template = compiled.construct_params(rows[0])  # also holds values written into the statement (.values())
+    sql, columns = driver_columns(db.dialect, statement, rows[0])
+    for batch in chunks(rows):
+        db.exec_driver_sql(sql, list(driver_values(batch, columns)))
+
+
+def driver_columns(dialect: sa.Dialect, statement: sa.Executable, row: dict[str, Any]) -> tuple[str, list[_Column]]:
+    """``statement`` compiled for rows shaped like ``row``, and its parameters in order, with their processors."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(row))
+    template = compiled.construct_params(row)  # also holds values written into the statement (.values())
     columns = []
     for name in compiled.positiontup:
         bind_type = compiled.binds[name].type
         if isinstance(bind_type, UTCDateTime):
-            processor = _utc_processor(bind_type, db.dialect)
+            processor = _utc_processor(bind_type, dialect)
         else:
-            processor = bind_type.dialect_impl(db.dialect).bind_processor(db.dialect)
-        columns.append(_Column(name, processor, name in rows[0], template.get(name)))
-    for batch in chunks(rows):
-        db.exec_driver_sql(compiled.string, list(_driver_values(batch, columns)))
+            processor = bind_type.dialect_impl(dialect).bind_processor(dialect)
+        columns.append(_Column(name, processor, name in row, template.get(name)))
+    return compiled.string, columns
 
 
 def insert_many(db: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]], shared: dict[str, Any]) -> None:
@@ -132,7 +140,7 @@ def insert_many(db: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any
         for name in names
     ]
     with db.connection.driver_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        for values in _driver_values(rows, columns):
+        for values in driver_values(rows, columns):
             copy.write_row(values)
 
 
@@ -188,7 +196,7 @@ def ensure_connection(engine: Engine, name: str, provider: str, now: datetime) -
     and SQLite never has to turn a read transaction into a write one, which it refuses at once under WAL.
     """
     insert = _upsert(engine.dialect.name)(connection_t).values(name=name, provider=provider, created_at=now)
-    with engine.begin() as db:
+    with write_lock(engine), engine.begin() as db:
         db.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
         row = db.execute(sa.select(connection_t.c.id, connection_t.c.provider).where(connection_t.c.name == name)).one()
     if row.provider != provider:
@@ -204,7 +212,7 @@ def start_run(engine: Engine, connection_id: int, now: datetime) -> int:
 
     Call it while holding the connection's sync lock, so no live process owns those runs.
     """
-    with engine.begin() as db:
+    with write_lock(engine), engine.begin() as db:
         db.execute(
             sa.update(run_t)
             .where(run_t.c.connection_id == connection_id, run_t.c.outcome == RUNNING)
@@ -219,7 +227,7 @@ def start_run(engine: Engine, connection_id: int, now: datetime) -> int:
 
 def fail_run(engine: Engine, run_id: int, error: str, finished_at: datetime, notes: list[str] | None = None) -> None:
     """Mark a run failed with its reason; no seat data is touched."""
-    with engine.begin() as db:
+    with write_lock(engine), engine.begin() as db:
         db.execute(
             sa.update(run_t)
             .where(run_t.c.id == run_id)
@@ -264,50 +272,84 @@ def apply_run(
     counts: dict[str, int],
     notes: list[str],
     finished_at: datetime,
+    streamed: StreamedRun | None = None,
 ) -> None:
     """Apply a completed run in one transaction: close, insert, update activity, mark the run succeeded.
 
     ``now`` is the run's point in history (rows close and open at it); ``finished_at`` is when it ended.
+    ``streamed``: the run's transaction when new seats were already written during the fetch
+    (:mod:`seatkeeper.stream`); the rest is applied in it, and it is committed.
     """
-    with engine.begin() as db:
-        if changes.closes:
-            close = (
-                sa.update(seat_t)
-                .where(seat_t.c.id == sa.bindparam("seat_id"))
-                .values(seen_until=now, closed_by_run=run_id)
-            )
-            execute_many(db, close, [{"seat_id": seat_id} for seat_id in changes.closes])
-        shared = {"connection_id": connection_id, "seen_from": now, "opened_by_run": run_id}
-        insert_many(db, seat_t, changes.inserts, shared)
-        if changes.activity_updates:
-            touch = (
-                sa.update(seat_t)
-                .where(seat_t.c.id == sa.bindparam("seat_id"))
-                .values(last_activity_at=sa.bindparam("value"))
-            )
-            updates = [{"seat_id": seat_id, "value": value} for seat_id, value in changes.activity_updates]
-            execute_many(db, touch, updates)
-        this_month = {"connection_id": connection_id, "month": month}
-        rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.first_month_activity.items()]
-        insert_many(db, activity_t, rows, this_month)
-        if changes.month_activity:
-            insert = _upsert(engine.dialect.name)(activity_t).values(**this_month)
-            upsert = insert.on_conflict_do_update(
-                index_elements=["connection_id", "seat_key", "month"],
-                set_={"last_activity_at": insert.excluded.last_activity_at},
-            )
-            rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.month_activity.items()]
-            execute_many(db, upsert, rows)
-        if changes.plans:
-            db.execute(
-                sa.insert(plan_t),
-                [
-                    {**plan, "connection_id": connection_id, "run_id": run_id, "observed_at": now}
-                    for plan in changes.plans
-                ],
-            )
-        db.execute(
-            sa.update(run_t)
-            .where(run_t.c.id == run_id)
-            .values(outcome=SUCCEEDED, finished_at=finished_at, notes=notes, **counts)
+    if streamed is not None:
+        db = streamed.finish()
+        if changes.unstreamed:
+            drop = sa.delete(seat_t).where(seat_t.c.opened_by_run == run_id, seat_t.c.seat_key == sa.bindparam("key"))
+            execute_many(db, drop, [{"key": key} for key in sorted(changes.unstreamed)])
+        _apply_changes(db, run_id, connection_id, now, month, changes, counts, notes, finished_at)
+        streamed.commit()
+        return
+    with write_lock(engine), engine.begin() as db:
+        _apply_changes(db, run_id, connection_id, now, month, changes, counts, notes, finished_at)
+
+
+class StreamedRun(Protocol):
+    """A run's open transaction, already holding the new seats written during the fetch."""
+
+    def finish(self) -> sa.Connection:
+        """Wait for the last rows to be written; the transaction's connection, for the rest of the run."""
+
+    def commit(self) -> None:
+        """Commit the run's transaction."""
+
+
+def _apply_changes(
+    db: sa.Connection,
+    run_id: int,
+    connection_id: int,
+    now: datetime,
+    month: str,
+    changes: Changes,
+    counts: dict[str, int],
+    notes: list[str],
+    finished_at: datetime,
+) -> None:
+    if changes.closes:
+        close = (
+            sa.update(seat_t).where(seat_t.c.id == sa.bindparam("seat_id")).values(seen_until=now, closed_by_run=run_id)
         )
+        execute_many(db, close, [{"seat_id": seat_id} for seat_id in changes.closes])
+    insert_many(db, seat_t, changes.inserts, seat_shared(connection_id, now, run_id))
+    if changes.activity_updates:
+        touch = (
+            sa.update(seat_t)
+            .where(seat_t.c.id == sa.bindparam("seat_id"))
+            .values(last_activity_at=sa.bindparam("value"))
+        )
+        updates = [{"seat_id": seat_id, "value": value} for seat_id, value in changes.activity_updates]
+        execute_many(db, touch, updates)
+    this_month = {"connection_id": connection_id, "month": month}
+    rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.first_month_activity.items()]
+    insert_many(db, activity_t, rows, this_month)
+    if changes.month_activity:
+        insert = _upsert(db.dialect.name)(activity_t).values(**this_month)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["connection_id", "seat_key", "month"],
+            set_={"last_activity_at": insert.excluded.last_activity_at},
+        )
+        rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.month_activity.items()]
+        execute_many(db, upsert, rows)
+    if changes.plans:
+        db.execute(
+            sa.insert(plan_t),
+            [{**plan, "connection_id": connection_id, "run_id": run_id, "observed_at": now} for plan in changes.plans],
+        )
+    db.execute(
+        sa.update(run_t)
+        .where(run_t.c.id == run_id)
+        .values(outcome=SUCCEEDED, finished_at=finished_at, notes=notes, **counts)
+    )
+
+
+def seat_shared(connection_id: int, now: datetime, run_id: int) -> dict[str, Any]:
+    """The ``seat`` values every row a run inserts shares."""
+    return {"connection_id": connection_id, "seen_from": now, "opened_by_run": run_id}

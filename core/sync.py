@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from . import jsontext, store
+from . import jsontext, store, stream
 from .config import ConnectionConfig
 from .errors import ProviderError, SeatkeeperError, SyncInProgress
 from .gcpause import gc_paused
@@ -82,10 +82,22 @@ def redact(message: str, secrets: Iterable[str]) -> str:
     return message
 
 
-class _Collector:
-    """Accumulates one run's fetched records and works out what changes."""
+_WRITTEN: dict[str, Any] = {}  # the row of a seat already written during the fetch (see _Collector.send)
 
-    def __init__(self, open_rows: Mapping[str, store.OpenSeat], month_recorded: Mapping[str, datetime | None]):
+
+class _Collector:
+    """Accumulates one run's fetched records and works out what changes.
+
+    With ``open_stream``, new seat rows are written while the fetch goes on (:mod:`seatkeeper.stream`), in
+    batches, once there are enough of them; the rest wait for the end of the run, as all rows do without it.
+    """
+
+    def __init__(
+        self,
+        open_rows: Mapping[str, store.OpenSeat],
+        month_recorded: Mapping[str, datetime | None],
+        open_stream: Callable[[], stream.SeatStream | None] | None = None,
+    ):
         self.open_rows = open_rows
         self.month_recorded = month_recorded
         self.fetched: dict[str, tuple[dict[str, Any] | None, datetime | None, str | None]] = {}
@@ -94,6 +106,10 @@ class _Collector:
         self.duplicates = 0
         self.notes: list[str] = []
         self.plans: dict[str, SeatPlan] = {}
+        self.open_stream = open_stream
+        self.stream: stream.SeatStream | None = None
+        self.unsent: list[dict[str, Any]] = []  # new rows not written yet, while the run may still stream them
+        self.unstreamed: set[str] = set()  # seats met twice: only their last record is written, at the end
 
     def add(self, item: Any) -> None:
         if isinstance(item, Rejected):
@@ -115,10 +131,34 @@ class _Collector:
         key = item.key
         if key in self.fetched:
             self.duplicates += 1
+            self.unstreamed.add(key)
         digest = state_hash(item)
         current = self.open_rows.get(key)
         row = None if current is not None and current.state_hash == digest else seat_row(item, key, digest)
         self.fetched[key] = (row, item.last_activity_at, item.email)
+        if row is not None and self.open_stream is not None:
+            self.unsent.append(row)
+            if len(self.unsent) >= stream.BATCH:
+                self.send()
+
+    def send(self) -> None:
+        """Write the new rows collected so far during the fetch, opening the stream first if need be.
+
+        When the stream cannot be opened (see :meth:`SeatStream.open`), every row waits for the end of the run.
+        """
+        rows, self.unsent = self.unsent, []
+        if self.stream is None:
+            self.stream = self.open_stream() if rows else None
+            if self.stream is None:
+                self.open_stream = None
+                return
+        rows = [row for row in rows if row["seat_key"] not in self.unstreamed]
+        self.stream.write(rows)
+        fetched = self.fetched
+        for row in rows:
+            key = row["seat_key"]
+            _row, activity, email = fetched[key]
+            fetched[key] = (_WRITTEN, activity, email)
 
     def _reject(self, reason: str, key: str | None) -> None:
         self.rejected += 1
@@ -138,7 +178,8 @@ class _Collector:
                 if activity != current.last_activity_at:
                     changes.activity_updates.append((current.id, activity))
             else:
-                changes.inserts.append(row)
+                if row is not _WRITTEN:
+                    changes.inserts.append(row)
                 if current is not None:
                     changes.closes.append(current.id)
                     changed += 1
@@ -169,6 +210,8 @@ class _Collector:
             "duplicates": self.duplicates,
         }
         changes.plans = [plan.model_dump() for plan in self.plans.values()]
+        if self.stream is not None:
+            changes.unstreamed = self.unstreamed
         return changes, counts
 
     def _invitation_of(self, key: str, email: str | None) -> str | None:
@@ -228,12 +271,16 @@ def sync_connection(
             return result
         run_id = result.run_id = store.start_run(engine, connection_id, now)
         try:
-            with gc_paused():
-                collector = _fetch(engine, connection_id, provider, settings, context, now, allow_empty)
+            # Leaving the block rolls back rows written during the fetch, unless apply_run committed them.
+            with gc_paused(), contextlib.ExitStack() as streaming:
+                open_stream = stream.opener(engine, store.seat_shared(connection_id, now, run_id), streaming)
+                collector = _fetch(engine, connection_id, provider, settings, context, now, allow_empty, open_stream)
                 changes, counts = collector.changes()
                 notes = [redact(note, secrets) for note in warnings + collector.notes]
                 month = now.strftime("%Y-%m")
-                store.apply_run(engine, run_id, connection_id, now, month, changes, counts, notes, clock())
+                store.apply_run(
+                    engine, run_id, connection_id, now, month, changes, counts, notes, clock(), collector.stream
+                )
         except SeatkeeperError as error:
             result.error = redact(str(error), secrets)
         except KeyboardInterrupt:
@@ -252,14 +299,18 @@ def sync_connection(
         return result
 
 
-def _fetch(engine, connection_id, provider, settings, context, now, allow_empty) -> _Collector:
-    """Authenticate and collect every record the provider yields (nothing is written here)."""
+def _fetch(engine, connection_id, provider, settings, context, now, allow_empty, open_stream) -> _Collector:
+    """Authenticate and collect every record the provider yields (new rows may be written, uncommitted)."""
     collector = _Collector(
-        store.open_seats(engine, connection_id), store.month_activity(engine, connection_id, now.strftime("%Y-%m"))
+        store.open_seats(engine, connection_id),
+        store.month_activity(engine, connection_id, now.strftime("%Y-%m")),
+        open_stream,
     )
     session = provider.authenticate(settings)
     for item in provider.fetch(session, context):
         collector.add(item)
+    if collector.stream is not None:
+        collector.send()
     if not collector.fetched and collector.open_rows and not allow_empty:
         raise ProviderError(
             f"{provider.name} returned no users while {len(collector.open_rows)} seats are stored; "

@@ -1,20 +1,33 @@
 """The sync engine with a throwaway provider plugin: history intervals, all-or-nothing runs, edge cases.
 
-Every test runs on a SQLite file and on PostgreSQL (see the ``database_url`` fixture).
+Every test runs on a SQLite file and on PostgreSQL (see the ``database_url`` fixture), and twice on SQLite: with
+new seats written at the end of the run, and written during the fetch (``seatkeeper.stream``) from the first one.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
-from seatkeeper import Rejected, SeatRecord, queries
+from seatkeeper import Rejected, SeatRecord, queries, stream
 from seatkeeper.models import Seat, SeatActivity, SyncRun
 from seatkeeper.sync import sync_connection
 from tests.throwaway_plugin import SECRET, user
 
 from .conftest import SETTINGS
+
+
+@pytest.fixture(params=["sqlite", "sqlite-streamed", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path, monkeypatch):
+    """A fresh, empty database: a SQLite file; one where every new seat is streamed, as in a big run; PostgreSQL."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    if request.param == "sqlite-streamed":
+        monkeypatch.setattr(stream, "BATCH", 1)
+    return f"sqlite:///{tmp_path / 'seatkeeper.db'}"
+
 
 JAN = datetime(2026, 1, 15, tzinfo=UTC)
 FEB = datetime(2026, 2, 15, tzinfo=UTC)

@@ -1,11 +1,13 @@
-"""A sync killed with SIGKILL part way (while fetching, and inside the apply) leaves the database as it was;
-the next sync works and shows the killed run as interrupted."""
+"""A sync killed with SIGKILL part way (while fetching, while streaming new seats, and inside the apply) leaves
+the database as it was; the next sync works and shows the killed run as interrupted."""
 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from seatkeeper import db, queries
@@ -82,6 +84,42 @@ def test_kill_while_fetching(database_url, tmp_path):
             )
             assert child.poll() is None, child.communicate()
             assert queries.recent_runs(engine)[0]["outcome"] == "running"  # the child holds the connection
+            kill(child)
+        finally:
+            release.set()
+            if child.poll() is None:
+                child.kill()
+        check_after_kill(engine, zoom, rows_before, seats_before)
+    engine.dispose()
+
+
+def test_kill_while_streaming_new_seats(tmp_path):
+    """Only SQLite files stream: the new seats written so far, in the open transaction, are rolled back."""
+    path = tmp_path / "seatkeeper.db"
+    database_url = f"sqlite:///{path}"
+    engine = db.open_engine(database_url)
+    release = threading.Event()
+    with seeded_zoom() as zoom:
+        assert sync_zoom(engine, zoom, fast_provider(), when=JAN).ok
+        rows_before, seats_before = seat_rows(engine), current_seats(engine)
+        zoom.set_users(generate_users(USERS // 2, seed=2))
+        zoom.faults.add(lambda request, server: release.wait(30) and None, times=None, skip=1, path="/v2/users")
+        asked_before = len(zoom.requests_to("/v2/users"))
+
+        environment = zoom_environment(zoom, database_url) | {"SEATKEEPER_TEST_STREAM_BATCH": "2"}
+        child = start_child(["-m", "tests.reliability.child_sync"], child_environment(environment, tmp_path))
+        try:
+            wait_until(
+                lambda: len(zoom.requests_to("/v2/users")) >= asked_before + 2 or child.poll() is not None,
+                what="the fetch to start",
+            )
+            assert child.poll() is None, child.communicate()
+            other = sqlite3.connect(path, timeout=0)
+            try:  # the child's transaction holds the page of new seats it has written so far
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("begin immediate")
+            finally:
+                other.close()
             kill(child)
         finally:
             release.set()

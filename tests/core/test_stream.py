@@ -1,0 +1,230 @@
+"""New seats written during the fetch (``seatkeeper.stream``), on SQLite files: same rows, same guarantees.
+
+tests/core/test_sync.py runs every sync test with streaming on as well; these check what is particular to it:
+the values written, the transaction held during the fetch, and how other writers fare meanwhile.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seatkeeper import db, queries, stream
+from seatkeeper.config import ConnectionConfig
+from seatkeeper.sync import sync_connection
+from tests.throwaway_plugin import ListProvider, user
+
+from .conftest import SETTINGS
+
+JAN = datetime(2026, 1, 15, tzinfo=UTC)
+FEB = datetime(2026, 2, 15, tzinfo=UTC)
+
+
+class PausingProvider(ListProvider):
+    """Yields its first ``pause_after`` users, then waits for ``resume`` before yielding the rest."""
+
+    def __init__(self, users, pause_after: int) -> None:
+        super().__init__()
+        self.users = users
+        self.pause_after = pause_after
+        self.paused = threading.Event()
+        self.resume = threading.Event()
+
+    def fetch(self, session, context):
+        """The list provider's fetch, held part way."""
+        for index, item in enumerate(super().fetch(session, context)):
+            if index == self.pause_after:
+                self.paused.set()
+                assert self.resume.wait(30)
+            yield item
+
+
+def sync_in_thread(engine, name, provider, when):
+    results = []
+    thread = threading.Thread(
+        target=lambda: results.append(
+            sync_connection(engine, ConnectionConfig(name, "listprovider"), provider, SETTINGS, now=when)
+        )
+    )
+    thread.start()
+    return thread, results
+
+
+def write_lock_free(path: Path) -> bool:
+    """Whether another program could start writing to the database file right now."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("begin immediate")
+        other.execute("rollback")
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        other.close()
+
+
+def raw_seats(path: Path) -> list[tuple]:
+    """Every stored seat value with its SQLite storage class, but the row id, as another program reads them."""
+    with sqlite3.connect(path) as connection:
+        columns = [row[1] for row in connection.execute("pragma table_info(seat)") if row[1] != "id"]
+        listed = ", ".join(f"{name}, typeof({name})" for name in columns)
+        return connection.execute(f"select {listed} from seat order by seat_key").fetchall()
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    """A SQLite file where every new seat of a run is streamed."""
+    monkeypatch.setattr(stream, "BATCH", 2)
+    path = tmp_path / "seatkeeper.db"
+    engine = db.open_engine(f"sqlite:///{path}")
+    yield path, engine
+    engine.dispose()
+
+
+def test_a_streaming_run_holds_the_write_lock_and_shows_nothing_until_it_succeeds(database):
+    path, engine = database
+    provider = PausingProvider([user(n) for n in range(10)], pause_after=6)
+    thread, results = sync_in_thread(engine, "acme", provider, JAN)
+    assert provider.paused.wait(10)
+    try:
+        assert not write_lock_free(path)  # six new seats are being written, in the run's transaction
+        assert raw_seats(path) == []  # which readers do not see
+    finally:
+        provider.resume.set()
+        thread.join(30)
+    assert results[0].ok, results[0].error
+    assert len(raw_seats(path)) == 10
+    assert write_lock_free(path)
+
+
+def test_other_writers_wait_for_a_streaming_run_instead_of_failing(tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "BATCH", 2)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)  # SQLite alone would give up on the write lock after 50 ms
+    engine = db.open_engine(f"sqlite:///{tmp_path / 'seatkeeper.db'}")
+    streaming = PausingProvider([user(n) for n in range(10)], pause_after=6)
+    first, first_results = sync_in_thread(engine, "acme", streaming, JAN)
+    assert streaming.paused.wait(10)
+    other = ListProvider()
+    other.users = [user(n) for n in range(100, 103)]
+    second, second_results = sync_in_thread(engine, "globex", other, JAN)
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the streaming run: ten times SQLite's own timeout so far
+    streaming.resume.set()
+    first.join(30)
+    second.join(30)
+    assert first_results[0].ok, first_results[0].error
+    assert second_results[0].ok, second_results[0].error
+    assert {seat["connection"] for seat in queries.seats(engine)} == {"acme", "globex"}
+    assert len(queries.seats(engine)) == 13
+    engine.dispose()
+
+
+class ForeignWriterProvider(ListProvider):
+    """The list provider, while another program holds the database's write lock (taken and released mid-fetch)."""
+
+    def __init__(self, users, path: Path) -> None:
+        super().__init__()
+        self.users = users
+        self.path = path
+
+    def fetch(self, session, context):
+        """The list provider's fetch, with another program writing meanwhile."""
+        other = sqlite3.connect(self.path, isolation_level=None)
+        other.execute("begin immediate")
+        try:
+            yield from super().fetch(session, context)
+        finally:
+            other.execute("rollback")
+            other.close()
+
+
+def test_a_run_writes_at_the_end_while_another_program_holds_the_write_lock(database):
+    path, engine = database
+    provider = ForeignWriterProvider([user(n) for n in range(10)], path)
+    result = sync_connection(engine, ConnectionConfig("acme", "listprovider"), provider, SETTINGS, now=JAN)
+    assert result.ok, result.error
+    assert result.counts["added"] == 10
+    assert len(raw_seats(path)) == 10
+
+
+def test_a_database_error_while_streaming_fails_the_run_and_keeps_what_was_stored(database):
+    path, engine = database
+    provider = ListProvider()
+    provider.users = [user(n) for n in range(5)]
+    assert sync_connection(engine, ConnectionConfig("acme", "listprovider"), provider, SETTINGS, now=JAN).ok
+    before = raw_seats(path)
+    with sqlite3.connect(path) as other:
+        other.execute(
+            "create trigger full_disk before insert on seat when new.email = 'user7@example.com'"
+            " begin select raise(abort, 'the disk is full'); end"
+        )
+    provider.users = [user(n, license_type="Pro") for n in range(10)]
+    result = sync_connection(engine, ConnectionConfig("acme", "listprovider"), provider, SETTINGS, now=FEB)
+    assert not result.ok
+    assert "the disk is full" in result.error
+    assert raw_seats(path) == before
+    assert queries.recent_runs(engine)[0]["outcome"] == "failed"
+    assert write_lock_free(path)
+    with sqlite3.connect(path) as other:
+        other.execute("drop trigger full_disk")
+    result = sync_connection(engine, ConnectionConfig("acme", "listprovider"), provider, SETTINGS, now=FEB)
+    assert result.ok, result.error
+    assert result.counts["changed"] == 5 and result.counts["added"] == 5
+
+
+printable = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=600)
+moments = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+) | st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30)).map(
+    lambda moment: moment.replace(tzinfo=UTC) + timedelta(microseconds=1)
+)
+extras = st.dictionaries(
+    printable,
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | printable
+    | st.lists(printable),
+    max_size=4,
+)
+records = st.fixed_dictionaries(
+    {"user_id": printable.filter(str.strip), "license_type": printable.filter(str.strip), "billable": st.booleans()},
+    optional={
+        "email": printable,
+        "name": printable,
+        "department": st.none() | printable,
+        "role": printable,
+        "status": st.sampled_from(["active", "inactive", "pending", "unknown"]),
+        "last_activity_at": st.none() | moments,
+        "created_at": st.none() | moments,
+        "extras": extras,
+    },
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(records, min_size=1, max_size=6))
+def test_streamed_rows_are_stored_exactly_as_rows_written_at_the_end(users):
+    """Any text, times and extras: the same values, with the same storage classes, either way."""
+    stored = []
+    for batch in (1, 10**9):  # every new seat streamed; none
+        with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(stream, "BATCH", batch)
+            path = Path(folder) / "seatkeeper.db"
+            engine = db.open_engine(f"sqlite:///{path}")
+            provider = ListProvider()
+            provider.users = users
+            result = sync_connection(engine, ConnectionConfig("acme", "listprovider"), provider, SETTINGS, now=JAN)
+            engine.dispose()
+            assert result.ok, result.error
+            stored.append(raw_seats(path))
+    assert stored[0] == stored[1]
