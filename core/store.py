@@ -50,7 +50,8 @@ class Changes:
     month_activity: dict[str, datetime | None] = field(default_factory=dict)  # seat key -> new value this month
     first_month_activity: dict[str, datetime | None] = field(default_factory=dict)  # the same, no row yet
     plans: list[dict[str, Any]] = field(default_factory=list)  # SeatPlan fields, as reported by this run
-    unstreamed: set[str] = field(default_factory=set)  # seat keys whose streamed rows of this run are dropped
+    unstreamed: set[str] = field(default_factory=set)  # seat keys whose streamed seat rows of this run are dropped
+    unstreamed_activity: set[str] = field(default_factory=set)  # ... and whose streamed activity rows are
 
 
 def chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -282,9 +283,17 @@ def apply_run(
     """
     if streamed is not None:
         db = streamed.finish()
+        # Seats met twice in the fetch: their streamed rows go, and their last record's rows are written below.
         if changes.unstreamed:
             drop = sa.delete(seat_t).where(seat_t.c.opened_by_run == run_id, seat_t.c.seat_key == sa.bindparam("key"))
             execute_many(db, drop, [{"key": key} for key in sorted(changes.unstreamed)])
+        if changes.unstreamed_activity:
+            drop = sa.delete(activity_t).where(
+                activity_t.c.connection_id == connection_id,
+                activity_t.c.month == month,
+                activity_t.c.seat_key == sa.bindparam("key"),
+            )
+            execute_many(db, drop, [{"key": key} for key in sorted(changes.unstreamed_activity)])
         _apply_changes(db, run_id, connection_id, now, month, changes, counts, notes, finished_at)
         streamed.commit()
         return
@@ -327,7 +336,7 @@ def _apply_changes(
         )
         updates = [{"seat_id": seat_id, "value": value} for seat_id, value in changes.activity_updates]
         execute_many(db, touch, updates)
-    this_month = {"connection_id": connection_id, "month": month}
+    this_month = activity_shared(connection_id, month)
     rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.first_month_activity.items()]
     insert_many(db, activity_t, rows, this_month)
     if changes.month_activity:
@@ -348,6 +357,11 @@ def _apply_changes(
         .where(run_t.c.id == run_id)
         .values(outcome=SUCCEEDED, finished_at=finished_at, notes=notes, **counts)
     )
+
+
+def activity_shared(connection_id: int, month: str) -> dict[str, Any]:
+    """The ``seat_activity`` values every row a run inserts shares."""
+    return {"connection_id": connection_id, "month": month}
 
 
 def seat_shared(connection_id: int, now: datetime, run_id: int) -> dict[str, Any]:

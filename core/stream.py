@@ -1,4 +1,4 @@
-"""Writing a big run's new seats into SQLite while the provider is still fetching.
+"""Writing a big run's new rows (seats, and this month's activity) into SQLite while the provider is still fetching.
 
 A first sync of a large account spends about as long writing its new seats as fetching them. SQLite can do the
 writing beside the fetch, inside the run's one transaction: nothing is visible to readers, and nothing is kept,
@@ -20,6 +20,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -37,19 +38,17 @@ _encode = msgspec.json.Encoder().encode
 _STOP = object()
 
 
-class SeatStream:
-    """An open transaction on a SQLite file that takes a run's new seat rows in batches, written by a thread.
+class RunStream:
+    """An open transaction on a SQLite file that takes a run's new rows in batches, written by a thread.
 
     Use :meth:`open`; then :meth:`write` batches, and :meth:`finish` (the connection, for the rest of the run)
     and :meth:`commit`, or :meth:`abort`. :meth:`abort` is safe to call at any point, any number of times.
     """
 
-    def __init__(self, engine: Engine, shared: dict[str, Any], held: contextlib.ExitStack, db: sa.Connection):
-        self.shared = shared
+    def __init__(self, held: contextlib.ExitStack, db: sa.Connection):
         self._held = held
         self._db = db
-        self._statement: str | None = None
-        self._columns: list[store._Column] = []
+        self._prepared: dict[str, tuple[str, list[store._Column]]] = {}  # by table name
         self._batches: queue.Queue = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._ended = False
@@ -57,8 +56,8 @@ class SeatStream:
         self._writer.start()
 
     @classmethod
-    def open(cls, engine: Engine, shared: dict[str, Any]) -> SeatStream | None:
-        """A stream into ``engine``'s ``seat`` table with ``shared`` added to every row, or None.
+    def open(cls, engine: Engine) -> RunStream | None:
+        """A stream into ``engine``, or None.
 
         None when streaming does not apply (not a SQLite file) or the database's write lock is taken: by
         another seatkeeper writer, or by any other program writing to the file right now.
@@ -78,23 +77,25 @@ class SeatStream:
         except BaseException:
             held.close()
             raise
-        return cls(engine, shared, held, db)
+        return cls(held, db)
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        """Queue ``rows`` (seat rows of one shape, without the shared values) to be written.
+    def write(self, table: sa.Table, rows: list[dict[str, Any]], shared: dict[str, Any]) -> None:
+        """Queue ``rows`` (of one shape) to be inserted into ``table``, each with the ``shared`` values added.
 
-        Converting the values is done here; the writing, by the stream's thread. Waits while two batches
-        are already waiting. Raises what the thread failed with, if it did.
+        ``shared`` must be the same at every call for a table. Converting the values is done here; the writing,
+        by the stream's thread. Waits while two batches are already waiting. Raises what the thread failed with.
         """
         if not rows:
             return
         self._raise_failure()
-        if self._statement is None:
-            self._statement, self._columns = self._prepare(rows[0])
-        text = _encode(list(store.driver_values(rows, self._columns)))
+        prepared = self._prepared.get(table.name)
+        if prepared is None:
+            prepared = self._prepared[table.name] = self._prepare(table, rows[0], shared)
+        sql, columns = prepared
+        batch = (sql, _encode(list(store.driver_values(rows, columns))))
         while True:
             try:
-                self._batches.put(text, timeout=0.05)
+                self._batches.put(batch, timeout=0.05)
                 return
             except queue.Full:
                 self._raise_failure()
@@ -123,25 +124,37 @@ class SeatStream:
             self._db.rollback()
         self._held.close()
 
-    def _prepare(self, row: dict[str, Any]) -> tuple[str, list[store._Column]]:
-        statement = sa.insert(store.seat_t).values(**self.shared)
+    def _prepare(self, table: sa.Table, row: dict[str, Any], shared: dict[str, Any]) -> tuple[str, list[store._Column]]:
+        statement = sa.insert(table).values(**shared)
         _sql, columns = store.driver_columns(self._db.dialect, statement, row)
         quote = self._db.dialect.identifier_preparer.quote
+        selected = []
+        for index, column in enumerate(columns):
+            if column.varies and column.processor is store._sqlite_utc_text:
+                # Times go as msgspec writes them and SQLite turns them into the stored text, without the GIL.
+                columns[index] = column._replace(processor=None)
+                selected.append(_UTC_TEXT.format(value=f"value ->> {index}"))
+            else:
+                selected.append(f"value ->> {index}")
+        self._db.connection.driver_connection.create_function(
+            "seatkeeper_utc_text", 1, _utc_text_of, deterministic=True
+        )
         names = ", ".join(quote(column.name) for column in columns)
-        values = ", ".join(f"value ->> {index}" for index in range(len(columns)))
-        return f"INSERT INTO {quote(store.seat_t.name)} ({names}) SELECT {values} FROM json_each(?)", columns
+        sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {', '.join(selected)} FROM json_each(?)"
+        return sql, columns
 
     def _write_batches(self) -> None:
         cursor = None
         while True:
-            text = self._batches.get()
-            if text is _STOP:
+            batch = self._batches.get()
+            if batch is _STOP:
                 return
             if self._error is not None:
                 continue  # drain: the run fails anyway
             try:
+                sql, text = batch
                 cursor = cursor or self._db.connection.driver_connection.cursor()
-                cursor.execute(self._statement, (text,))
+                cursor.execute(sql, (text,))
             except BaseException as error:  # handed to the run's thread by _raise_failure
                 self._error = error
 
@@ -155,14 +168,29 @@ class SeatStream:
             raise self._error
 
 
-def opener(engine: Engine, shared: dict[str, Any], cleanup: contextlib.ExitStack) -> Callable[[], SeatStream | None]:
-    """What opens a run's stream (:meth:`SeatStream.open`) when it has enough rows; ``cleanup`` aborts it.
+# What store._sqlite_utc_text makes of a UTC time, from the text msgspec writes for it: 2026-01-31T12:00:00Z, or
+# with six digits of microseconds. Anything else (a time a plugin left out of UTC) goes to _utc_text_of.
+_UTC_TEXT = (
+    "(CASE WHEN {value} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+    " THEN substr({value}, 1, 10) || ' ' || substr({value}, 12, 8) || '.000000'"
+    " WHEN {value} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'"
+    " THEN substr({value}, 1, 10) || ' ' || substr({value}, 12, 15)"
+    " ELSE seatkeeper_utc_text({value}) END)"
+)
+
+
+def _utc_text_of(text: str | None) -> str | None:
+    return None if text is None else store._sqlite_utc_text(datetime.fromisoformat(text))
+
+
+def opener(engine: Engine, cleanup: contextlib.ExitStack) -> Callable[[], RunStream | None]:
+    """What opens a run's stream (:meth:`RunStream.open`) when it has enough rows; ``cleanup`` aborts it.
 
     Aborting after the run committed does nothing, so ``cleanup`` can close on success and failure alike.
     """
 
-    def open_stream() -> SeatStream | None:
-        opened = SeatStream.open(engine, shared)
+    def open_stream() -> RunStream | None:
+        opened = RunStream.open(engine)
         if opened is not None:
             cleanup.callback(opened.abort)
         return opened

@@ -88,15 +88,17 @@ _WRITTEN: dict[str, Any] = {}  # the row of a seat already written during the fe
 class _Collector:
     """Accumulates one run's fetched records and works out what changes.
 
-    With ``open_stream``, new seat rows are written while the fetch goes on (:mod:`seatkeeper.stream`), in
-    batches, once there are enough of them; the rest wait for the end of the run, as all rows do without it.
+    With ``open_stream``, new seat and activity rows are written while the fetch goes on (:mod:`seatkeeper.stream`),
+    in batches, once there are enough of them, each with its table's ``shared`` values (by table name); the rest
+    wait for the end of the run, as all rows do without it.
     """
 
     def __init__(
         self,
         open_rows: Mapping[str, store.OpenSeat],
         month_recorded: Mapping[str, datetime | None],
-        open_stream: Callable[[], stream.SeatStream | None] | None = None,
+        open_stream: Callable[[], stream.RunStream | None] | None = None,
+        shared: Mapping[str, dict[str, Any]] | None = None,
     ):
         self.open_rows = open_rows
         self.month_recorded = month_recorded
@@ -107,8 +109,11 @@ class _Collector:
         self.notes: list[str] = []
         self.plans: dict[str, SeatPlan] = {}
         self.open_stream = open_stream
-        self.stream: stream.SeatStream | None = None
-        self.unsent: list[dict[str, Any]] = []  # new rows not written yet, while the run may still stream them
+        self.shared = shared or {}
+        self.stream: stream.RunStream | None = None
+        self.unsent: list[dict[str, Any]] = []  # new seat rows not written yet, while the run may still stream them
+        self.unsent_activity: list[dict[str, Any]] = []  # the same for this month's first activity rows
+        self.activity_written: set[str] = set()  # seat keys whose activity row was streamed
         self.unstreamed: set[str] = set()  # seats met twice: only their last record is written, at the end
 
     def add(self, item: Any) -> None:
@@ -135,10 +140,14 @@ class _Collector:
         digest = state_hash(item)
         current = self.open_rows.get(key)
         row = None if current is not None and current.state_hash == digest else seat_row(item, key, digest)
-        self.fetched[key] = (row, item.last_activity_at, item.email)
-        if row is not None and self.open_stream is not None:
-            self.unsent.append(row)
-            if len(self.unsent) >= stream.BATCH:
+        activity = item.last_activity_at
+        self.fetched[key] = (row, activity, item.email)
+        if self.open_stream is not None:
+            if row is not None:
+                self.unsent.append(row)
+            if activity is not None and key not in self.month_recorded:
+                self.unsent_activity.append({"seat_key": key, "last_activity_at": activity})
+            if len(self.unsent) >= stream.BATCH or len(self.unsent_activity) >= stream.BATCH:
                 self.send()
 
     def send(self) -> None:
@@ -147,18 +156,23 @@ class _Collector:
         When the stream cannot be opened (see :meth:`SeatStream.open`), every row waits for the end of the run.
         """
         rows, self.unsent = self.unsent, []
+        activity_rows, self.unsent_activity = self.unsent_activity, []
         if self.stream is None:
-            self.stream = self.open_stream() if rows else None
+            self.stream = self.open_stream() if rows or activity_rows else None
             if self.stream is None:
                 self.open_stream = None
                 return
-        rows = [row for row in rows if row["seat_key"] not in self.unstreamed]
-        self.stream.write(rows)
+        unstreamed = self.unstreamed
+        rows = [row for row in rows if row["seat_key"] not in unstreamed]
+        self.stream.write(store.seat_t, rows, self.shared[store.seat_t.name])
         fetched = self.fetched
         for row in rows:
             key = row["seat_key"]
             _row, activity, email = fetched[key]
             fetched[key] = (_WRITTEN, activity, email)
+        activity_rows = [row for row in activity_rows if row["seat_key"] not in unstreamed]
+        self.stream.write(store.activity_t, activity_rows, self.shared[store.activity_t.name])
+        self.activity_written.update(row["seat_key"] for row in activity_rows)
 
     def _reject(self, reason: str, key: str | None) -> None:
         self.rejected += 1
@@ -193,7 +207,8 @@ class _Collector:
             if activity is not None and self.month_recorded.get(key) != activity:
                 if key in self.month_recorded:
                     changes.month_activity[key] = activity
-                else:  # the sync lock keeps other syncs of this connection from adding the row meanwhile
+                elif key not in self.activity_written or key in self.unstreamed:
+                    # The sync lock keeps other syncs of this connection from adding the row meanwhile.
                     changes.first_month_activity[key] = activity
         removed = 0
         for key, current in self.open_rows.items():
@@ -212,6 +227,7 @@ class _Collector:
         changes.plans = [plan.model_dump() for plan in self.plans.values()]
         if self.stream is not None:
             changes.unstreamed = self.unstreamed
+            changes.unstreamed_activity = self.unstreamed & self.activity_written
         return changes, counts
 
     def _invitation_of(self, key: str, email: str | None) -> str | None:
@@ -273,11 +289,19 @@ def sync_connection(
         try:
             # Leaving the block rolls back rows written during the fetch, unless apply_run committed them.
             with gc_paused(), contextlib.ExitStack() as streaming:
-                open_stream = stream.opener(engine, store.seat_shared(connection_id, now, run_id), streaming)
-                collector = _fetch(engine, connection_id, provider, settings, context, now, allow_empty, open_stream)
+                month = now.strftime("%Y-%m")
+                collector = _Collector(
+                    store.open_seats(engine, connection_id),
+                    store.month_activity(engine, connection_id, month),
+                    stream.opener(engine, streaming),
+                    {
+                        store.seat_t.name: store.seat_shared(connection_id, now, run_id),
+                        store.activity_t.name: store.activity_shared(connection_id, month),
+                    },
+                )
+                _fetch(collector, provider, settings, context, allow_empty)
                 changes, counts = collector.changes()
                 notes = [redact(note, secrets) for note in warnings + collector.notes]
-                month = now.strftime("%Y-%m")
                 store.apply_run(
                     engine, run_id, connection_id, now, month, changes, counts, notes, clock(), collector.stream
                 )
@@ -299,13 +323,8 @@ def sync_connection(
         return result
 
 
-def _fetch(engine, connection_id, provider, settings, context, now, allow_empty, open_stream) -> _Collector:
+def _fetch(collector: _Collector, provider, settings, context, allow_empty) -> None:
     """Authenticate and collect every record the provider yields (new rows may be written, uncommitted)."""
-    collector = _Collector(
-        store.open_seats(engine, connection_id),
-        store.month_activity(engine, connection_id, now.strftime("%Y-%m")),
-        open_stream,
-    )
     session = provider.authenticate(settings)
     for item in provider.fetch(session, context):
         collector.add(item)
@@ -316,4 +335,3 @@ def _fetch(engine, connection_id, provider, settings, context, now, allow_empty,
             f"{provider.name} returned no users while {len(collector.open_rows)} seats are stored; "
             "nothing was changed (if the account really is empty, sync with --allow-empty)"
         )
-    return collector

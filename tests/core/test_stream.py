@@ -9,14 +9,15 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seatkeeper import db, queries, stream
+from seatkeeper import db, queries, store, stream
 from seatkeeper.config import ConnectionConfig
 from seatkeeper.sync import sync_connection
 from tests.throwaway_plugin import ListProvider, user
@@ -71,12 +72,12 @@ def write_lock_free(path: Path) -> bool:
         other.close()
 
 
-def raw_seats(path: Path) -> list[tuple]:
+def raw_seats(path: Path, table: str = "seat") -> list[tuple]:
     """Every stored seat value with its SQLite storage class, but the row id, as another program reads them."""
     with sqlite3.connect(path) as connection:
-        columns = [row[1] for row in connection.execute("pragma table_info(seat)") if row[1] != "id"]
+        columns = [row[1] for row in connection.execute(f"pragma table_info({table})") if row[1] != "id"]
         listed = ", ".join(f"{name}, typeof({name})" for name in columns)
-        return connection.execute(f"select {listed} from seat order by seat_key").fetchall()
+        return connection.execute(f"select {listed} from {table} order by {listed}").fetchall()
 
 
 @pytest.fixture
@@ -197,7 +198,11 @@ extras = st.dictionaries(
     max_size=4,
 )
 records = st.fixed_dictionaries(
-    {"user_id": printable.filter(str.strip), "license_type": printable.filter(str.strip), "billable": st.booleans()},
+    {
+        "user_id": st.sampled_from(["u1", "u2"]) | printable.filter(str.strip),
+        "license_type": printable.filter(str.strip),
+        "billable": st.booleans(),
+    },
     optional={
         "email": printable,
         "name": printable,
@@ -214,7 +219,7 @@ records = st.fixed_dictionaries(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records, min_size=1, max_size=6))
 def test_streamed_rows_are_stored_exactly_as_rows_written_at_the_end(users):
-    """Any text, times and extras: the same values, with the same storage classes, either way."""
+    """Any text, times and extras, users met twice: the same values, with the same storage classes, either way."""
     stored = []
     for batch in (1, 10**9):  # every new seat streamed; none
         with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
@@ -226,5 +231,40 @@ def test_streamed_rows_are_stored_exactly_as_rows_written_at_the_end(users):
             result = sync_connection(engine, ConnectionConfig("acme", "listprovider"), provider, SETTINGS, now=JAN)
             engine.dispose()
             assert result.ok, result.error
-            stored.append(raw_seats(path))
+            stored.append((raw_seats(path), raw_seats(path, "seat_activity")))
     assert stored[0] == stored[1]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        None,
+        datetime(2026, 1, 31, 12, 0, tzinfo=UTC),
+        datetime(2026, 1, 31, 12, 0, 0, 120000, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 1, 31, 12, 0),  # naive, as a plugin's model_construct could leave it: UTC by convention
+        datetime(2026, 1, 31, 12, 0, 0, 5, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 1, 31, 23, 30, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+    ],
+)
+def test_streamed_times_are_the_text_every_other_write_stores(database, moment):
+    path, engine = database
+    shared = store.seat_shared(1, JAN, 1)
+    with engine.begin() as connection:  # the run the rows belong to
+        connection.execute(
+            sa.insert(store.connection_t).values(id=1, name="acme", provider="listprovider", created_at=JAN)
+        )
+        connection.execute(
+            sa.insert(store.run_t).values(id=1, connection_id=1, started_at=JAN, outcome="running", notes=[])
+        )
+    row = {"seat_key": "u1", "email": "a@example.com", "license_type": "Basic", "billable": False, "status": "active"}
+    row |= {"extras": {}, "state_hash": "0" * 32, "created_at": moment, "last_activity_at": moment}
+    streamed = stream.RunStream.open(engine)
+    streamed.write(store.seat_t, [row], shared)
+    streamed.finish()
+    streamed.commit()
+    with sqlite3.connect(path) as other:
+        stored = other.execute("select created_at, last_activity_at, seen_from from seat").fetchone()
+    expected = store._sqlite_utc_text(moment)
+    assert stored == (expected, expected, store._sqlite_utc_text(JAN))
