@@ -21,7 +21,7 @@ import queue
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import sqlalchemy as sa
@@ -38,6 +38,14 @@ _encode = msgspec.json.Encoder().encode
 _STOP = object()
 
 
+class _Prepared(NamedTuple):
+    """How a table's rows are streamed: the statement, the columns taken from each row, the shared values."""
+
+    sql: str
+    columns: list[store._Column]
+    parameters: tuple
+
+
 class RunStream:
     """An open transaction on a SQLite file that takes a run's new rows in batches, written by a thread.
 
@@ -48,7 +56,7 @@ class RunStream:
     def __init__(self, held: contextlib.ExitStack, db: sa.Connection):
         self._held = held
         self._db = db
-        self._prepared: dict[str, tuple[str, list[store._Column]]] = {}  # by table name
+        self._prepared: dict[str, _Prepared] = {}  # by table name
         self._batches: queue.Queue = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._ended = False
@@ -74,6 +82,8 @@ class RunStream:
             if not _begin_at_once(db):
                 held.close()
                 return None
+            # Here, not when a table's statement is prepared: once the writer runs, only it may use the connection.
+            db.connection.driver_connection.create_function("seatkeeper_utc_text", 1, _utc_text_of, deterministic=True)
         except BaseException:
             held.close()
             raise
@@ -91,8 +101,7 @@ class RunStream:
         prepared = self._prepared.get(table.name)
         if prepared is None:
             prepared = self._prepared[table.name] = self._prepare(table, rows[0], shared)
-        sql, columns = prepared
-        batch = (sql, _encode(list(store.driver_values(rows, columns))))
+        batch = (prepared.sql, (_encode(list(store.driver_values(rows, prepared.columns))), *prepared.parameters))
         while True:
             try:
                 self._batches.put(batch, timeout=0.05)
@@ -124,24 +133,31 @@ class RunStream:
             self._db.rollback()
         self._held.close()
 
-    def _prepare(self, table: sa.Table, row: dict[str, Any], shared: dict[str, Any]) -> tuple[str, list[store._Column]]:
-        statement = sa.insert(table).values(**shared)
-        _sql, columns = store.driver_columns(self._db.dialect, statement, row)
+    def _prepare(self, table: sa.Table, row: dict[str, Any], shared: dict[str, Any]) -> _Prepared:
+        # Each row's values are read out of its JSON once (a materialized CTE): SQLite 3.40 parses the row's text
+        # again for every ->>. The shared values are parameters, not repeated in every row.
+        _sql, columns = store.driver_columns(self._db.dialect, sa.insert(table).values(**shared), row)
         quote = self._db.dialect.identifier_preparer.quote
-        selected = []
-        for index, column in enumerate(columns):
-            if column.varies and column.processor is store._sqlite_utc_text:
-                # Times go as msgspec writes them and SQLite turns them into the stored text, without the GIL.
-                columns[index] = column._replace(processor=None)
-                selected.append(_UTC_TEXT.format(value=f"value ->> {index}"))
-            else:
-                selected.append(f"value ->> {index}")
-        self._db.connection.driver_connection.create_function(
-            "seatkeeper_utc_text", 1, _utc_text_of, deterministic=True
-        )
+        varying, extracted, selected, parameters = [], [], [], []
+        for column in columns:
+            if not column.varies:
+                selected.append("?")
+                parameters.append(column.shared if column.processor is None else column.processor(column.shared))
+                continue
+            value = f"v{len(varying)}"
+            extracted.append(f"value ->> {len(varying)} AS {value}")
+            if column.processor is store._sqlite_utc_text:
+                # Times go as msgspec writes them, and SQLite turns them into the stored text, without the GIL.
+                column = column._replace(processor=None)
+                value = _UTC_TEXT.format(value=value)
+            varying.append(column)
+            selected.append(value)
         names = ", ".join(quote(column.name) for column in columns)
-        sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {', '.join(selected)} FROM json_each(?)"
-        return sql, columns
+        sql = (
+            f"WITH batch AS MATERIALIZED (SELECT {', '.join(extracted)} FROM json_each(?))"
+            f" INSERT INTO {quote(table.name)} ({names}) SELECT {', '.join(selected)} FROM batch"
+        )
+        return _Prepared(sql, varying, tuple(parameters))
 
     def _write_batches(self) -> None:
         cursor = None
@@ -152,9 +168,8 @@ class RunStream:
             if self._error is not None:
                 continue  # drain: the run fails anyway
             try:
-                sql, text = batch
                 cursor = cursor or self._db.connection.driver_connection.cursor()
-                cursor.execute(sql, (text,))
+                cursor.execute(*batch)
             except BaseException as error:  # handed to the run's thread by _raise_failure
                 self._error = error
 
@@ -169,9 +184,11 @@ class RunStream:
 
 
 # What store._sqlite_utc_text makes of a UTC time, from the text msgspec writes for it: 2026-01-31T12:00:00Z, or
-# with six digits of microseconds. Anything else (a time a plugin left out of UTC) goes to _utc_text_of.
+# with six digits of microseconds. Anything else (a time a plugin left out of UTC) goes to _utc_text_of, which
+# takes the GIL: NULL is settled first, so that only odd values ever do.
 _UTC_TEXT = (
-    "(CASE WHEN {value} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+    "(CASE WHEN {value} IS NULL THEN NULL"
+    " WHEN {value} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
     " THEN substr({value}, 1, 10) || ' ' || substr({value}, 12, 8) || '.000000'"
     " WHEN {value} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'"
     " THEN substr({value}, 1, 10) || ' ' || substr({value}, 12, 15)"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seatkeeper import db, queries, store, stream
+from seatkeeper import SeatRecord, SeatStatus, db, queries, store, stream
 from seatkeeper.config import ConnectionConfig
 from seatkeeper.sync import sync_connection
 from tests.throwaway_plugin import ListProvider, user
@@ -268,3 +268,24 @@ def test_streamed_times_are_the_text_every_other_write_stores(database, moment):
         stored = other.execute("select created_at, last_activity_at, seen_from from seat").fetchone()
     expected = store._sqlite_utc_text(moment)
     assert stored == (expected, expected, store._sqlite_utc_text(JAN))
+
+
+def test_odd_times_called_back_into_python_while_the_next_table_is_prepared(database, monkeypatch):
+    """The writer calling back into Python (for times a plugin left out of UTC) while the run's thread sets up the
+    activity rows' statement: the run completes.
+
+    The run's thread once registered that callback on the connection there, while the writer was in it: the
+    benchmark deadlocked on it (the writer waiting for the GIL, the run's thread for the connection). It is now
+    registered before the writer starts. This test does not reproduce that timing reliably; it keeps the case.
+    """
+    path, engine = database
+    monkeypatch.setattr(stream, "BATCH", 3000)
+    naive = {"last_activity_at": None, "created_at": datetime(2026, 1, 1), "status": SeatStatus.ACTIVE}
+    provider = ListProvider()  # a first batch of seats only, each with a callback; then seats with activity
+    provider.users = [SeatRecord.model_construct(**user(n, **naive)) for n in range(3000)]
+    provider.users += [user(n) for n in range(3000, 6000)]
+    thread, results = sync_in_thread(engine, "acme", provider, JAN)
+    thread.join(60)
+    assert not thread.is_alive(), "the sync hung"
+    assert results[0].ok, results[0].error
+    assert len(raw_seats(path)) == 6000 and len(raw_seats(path, "seat_activity")) == 3000
