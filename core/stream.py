@@ -29,10 +29,14 @@ from sqlalchemy.engine import Engine
 
 from . import store
 from .db import BUSY_TIMEOUT_MS
+from .errors import StoreError
 from .locks import write_lock
 
 #: New rows a run collects before it starts writing them during the fetch, and rows per streamed batch.
 BATCH = 2000
+
+#: The SQLite library streaming needs: ``->>`` came in 3.38 (older ones write every row at the end of the run).
+NEEDS_SQLITE = (3, 38, 0)
 
 _encode = msgspec.json.Encoder().encode
 _STOP = object()
@@ -67,11 +71,14 @@ class RunStream:
     def open(cls, engine: Engine) -> RunStream | None:
         """A stream into ``engine``, or None.
 
-        None when streaming does not apply (not a SQLite file) or the database's write lock is taken: by
-        another seatkeeper writer, or by any other program writing to the file right now.
+        None when streaming does not apply (not a SQLite file, or a SQLite library older than
+        :data:`NEEDS_SQLITE`) or the database's write lock is taken: by another seatkeeper writer, or by any other
+        program writing to the file right now.
         """
         database = engine.url.database
         if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        if engine.dialect.dbapi.sqlite_version_info < NEEDS_SQLITE:
             return None
         held = contextlib.ExitStack()
         try:
@@ -179,8 +186,13 @@ class RunStream:
             self._writer.join()
 
     def _raise_failure(self) -> None:
-        if self._error is not None:
-            raise self._error
+        error = self._error
+        if error is None:
+            return
+        if isinstance(error, Exception):
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise StoreError(f"the database refused the run's new seats: {first_line}") from error
+        raise error
 
 
 # What store._sqlite_utc_text makes of a UTC time, from the text msgspec writes for it: 2026-01-31T12:00:00Z, or

@@ -153,7 +153,7 @@ class _Collector:
     def send(self) -> None:
         """Write the new rows collected so far during the fetch, opening the stream first if need be.
 
-        When the stream cannot be opened (see :meth:`SeatStream.open`), every row waits for the end of the run.
+        When the stream cannot be opened (see :meth:`stream.RunStream.open`), every row waits for the end of the run.
         """
         rows, self.unsent = self.unsent, []
         activity_rows, self.unsent_activity = self.unsent_activity, []

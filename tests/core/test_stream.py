@@ -147,6 +147,21 @@ class ForeignWriterProvider(ListProvider):
             other.close()
 
 
+def test_an_old_sqlite_library_writes_every_row_at_the_end(database, monkeypatch):
+    path, engine = database
+    monkeypatch.setattr(stream, "NEEDS_SQLITE", (*sqlite3.sqlite_version_info[:2], sqlite3.sqlite_version_info[2] + 1))
+    provider = PausingProvider([user(n) for n in range(10)], pause_after=6)
+    thread, results = sync_in_thread(engine, "acme", provider, JAN)
+    assert provider.paused.wait(10)
+    try:
+        assert write_lock_free(path)  # six new seats collected, none written yet
+    finally:
+        provider.resume.set()
+        thread.join(30)
+    assert results[0].ok, results[0].error
+    assert len(raw_seats(path)) == 10
+
+
 def test_a_run_writes_at_the_end_while_another_program_holds_the_write_lock(database):
     path, engine = database
     provider = ForeignWriterProvider([user(n) for n in range(10)], path)
@@ -170,7 +185,7 @@ def test_a_database_error_while_streaming_fails_the_run_and_keeps_what_was_store
     provider.users = [user(n, license_type="Pro") for n in range(10)]
     result = sync_connection(engine, ConnectionConfig("acme", "listprovider"), provider, SETTINGS, now=FEB)
     assert not result.ok
-    assert "the disk is full" in result.error
+    assert result.error == "the database refused the run's new seats: the disk is full"
     assert raw_seats(path) == before
     assert queries.recent_runs(engine)[0]["outcome"] == "failed"
     assert write_lock_free(path)
