@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -39,6 +40,28 @@ BATCH = 2000
 NEEDS_SQLITE = (3, 38, 0)
 
 _encode = msgspec.json.Encoder().encode
+
+_running: Counter[str] = Counter()  # syncs running in this process, by database URL
+_running_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def sync_running(engine: Engine) -> Iterator[None]:
+    """Count a sync of ``engine``'s database as running in this process while the block runs.
+
+    A run streams only while it is the only one: the others (``sync --jobs``) would wait for its write lock
+    instead of writing their own results as they finish, which costs them more than streaming saves it.
+    """
+    key = engine.url.render_as_string()
+    with _running_lock:
+        _running[key] += 1
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running[key] -= 1
+
+
 _STOP = object()
 
 
@@ -72,13 +95,14 @@ class RunStream:
         """A stream into ``engine``, or None.
 
         None when streaming does not apply (not a SQLite file, or a SQLite library older than
-        :data:`NEEDS_SQLITE`) or the database's write lock is taken: by another seatkeeper writer, or by any other
-        program writing to the file right now.
+        :data:`NEEDS_SQLITE`), when other syncs of the database run in this process (see :func:`sync_running`), or
+        when the database's write lock is taken: by another seatkeeper writer, or by any other program writing to
+        the file right now.
         """
         database = engine.url.database
         if engine.dialect.name != "sqlite" or not database or database == ":memory:":
             return None
-        if engine.dialect.dbapi.sqlite_version_info < NEEDS_SQLITE:
+        if engine.dialect.dbapi.sqlite_version_info < NEEDS_SQLITE or _running[engine.url.render_as_string()] > 1:
             return None
         held = contextlib.ExitStack()
         try:

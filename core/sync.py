@@ -288,7 +288,7 @@ def sync_connection(
         run_id = result.run_id = store.start_run(engine, connection_id, now)
         try:
             # Leaving the block rolls back rows written during the fetch, unless apply_run committed them.
-            with gc_paused(), contextlib.ExitStack() as streaming:
+            with gc_paused(), stream.sync_running(engine), contextlib.ExitStack() as streaming:
                 month = now.strftime("%Y-%m")
                 collector = _Collector(
                     store.open_seats(engine, connection_id),

@@ -106,6 +106,25 @@ def test_a_streaming_run_holds_the_write_lock_and_shows_nothing_until_it_succeed
     assert write_lock_free(path)
 
 
+def test_a_run_does_not_stream_while_other_syncs_of_the_database_run_in_the_process(database):
+    path, engine = database
+    other = PausingProvider([user(n) for n in range(100, 103)], pause_after=0)
+    other_thread, other_results = sync_in_thread(engine, "globex", other, JAN)
+    assert other.paused.wait(10)
+    provider = PausingProvider([user(n) for n in range(10)], pause_after=6)
+    thread, results = sync_in_thread(engine, "acme", provider, JAN)
+    assert provider.paused.wait(10)
+    try:
+        assert write_lock_free(path)  # six new seats collected, none written: "globex" would have to wait
+    finally:
+        provider.resume.set()
+        other.resume.set()
+        thread.join(30)
+        other_thread.join(30)
+    assert results[0].ok and other_results[0].ok
+    assert len(raw_seats(path)) == 13
+
+
 def test_other_writers_wait_for_a_streaming_run_instead_of_failing(tmp_path, monkeypatch):
     monkeypatch.setattr(stream, "BATCH", 2)
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)  # SQLite alone would give up on the write lock after 50 ms
