@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from seatkeeper import db, queries
@@ -37,6 +36,19 @@ def assert_sound(engine) -> None:
         with engine.connect() as connection:
             assert connection.execute(sa.text("pragma integrity_check")).scalar() == "ok"
             assert connection.execute(sa.text("pragma foreign_key_check")).all() == []
+
+
+def write_lock_free(path) -> bool:
+    """Whether another program could start writing to the SQLite file ``path`` right now."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("begin immediate")
+        other.execute("rollback")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
 
 
 def kill(child) -> None:
@@ -114,12 +126,9 @@ def test_kill_while_streaming_new_seats(tmp_path):
                 what="the fetch to start",
             )
             assert child.poll() is None, child.communicate()
-            other = sqlite3.connect(path, timeout=0)
-            try:  # the child's transaction holds the page of new seats it has written so far
-                with pytest.raises(sqlite3.OperationalError, match="locked"):
-                    other.execute("begin immediate")
-            finally:
-                other.close()
+            # The child's transaction holds the new seats it has written so far, and the write lock.
+            wait_until(lambda: not write_lock_free(path) or child.poll() is not None, what="the child to stream")
+            assert child.poll() is None, child.communicate()
             kill(child)
         finally:
             release.set()
