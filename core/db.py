@@ -45,9 +45,8 @@ BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another one befor
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets `licenses` and reports read while a sync writes; busy_timeout makes writers queue, not fail.
     cursor = dbapi_connection.cursor()
-    cursor.execute(
-        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"
-    )  # first: switching to WAL needs a lock another process may hold
+    # First: switching to WAL needs a lock another process may hold.
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -285,7 +285,11 @@ def apply_run(
         db = streamed.finish()
         # Seats met twice in the fetch: their streamed rows go, and their last record's rows are written below.
         if changes.unstreamed:
-            drop = sa.delete(seat_t).where(seat_t.c.opened_by_run == run_id, seat_t.c.seat_key == sa.bindparam("key"))
+            drop = sa.delete(seat_t).where(
+                seat_t.c.connection_id == connection_id,  # with the key: ix_seat_connection_key finds the rows
+                seat_t.c.seat_key == sa.bindparam("key"),
+                seat_t.c.opened_by_run == run_id,
+            )
             execute_many(db, drop, [{"key": key} for key in sorted(changes.unstreamed)])
         if changes.unstreamed_activity:
             drop = sa.delete(activity_t).where(
