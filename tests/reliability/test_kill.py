@@ -51,6 +51,15 @@ def write_lock_free(path) -> bool:
         other.close()
 
 
+def wait_for_the_held_page(zoom, asked_before: int, child) -> None:
+    """Wait until one list page is served and the next one held: the child is part way through its fetch."""
+    wait_until(
+        lambda: len(zoom.requests_to("/v2/users")) >= asked_before + 2 or child.poll() is not None,
+        what="the fetch to start",
+    )
+    assert child.poll() is None, child.communicate()
+
+
 def kill(child) -> None:
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
@@ -89,12 +98,7 @@ def test_kill_while_fetching(database_url, tmp_path):
             ["-m", "seatkeeper", "sync"], child_environment(zoom_environment(zoom, database_url), tmp_path)
         )
         try:
-            # One list page served, the next one held: the child is part way through its fetch.
-            wait_until(
-                lambda: len(zoom.requests_to("/v2/users")) >= asked_before + 2 or child.poll() is not None,
-                what="the fetch to start",
-            )
-            assert child.poll() is None, child.communicate()
+            wait_for_the_held_page(zoom, asked_before, child)
             assert queries.recent_runs(engine)[0]["outcome"] == "running"  # the child holds the connection
             kill(child)
         finally:
@@ -121,11 +125,7 @@ def test_kill_while_streaming_new_seats(tmp_path):
         environment = zoom_environment(zoom, database_url) | {"SEATKEEPER_TEST_STREAM_BATCH": "2"}
         child = start_child(["-m", "tests.reliability.child_sync"], child_environment(environment, tmp_path))
         try:
-            wait_until(
-                lambda: len(zoom.requests_to("/v2/users")) >= asked_before + 2 or child.poll() is not None,
-                what="the fetch to start",
-            )
-            assert child.poll() is None, child.communicate()
+            wait_for_the_held_page(zoom, asked_before, child)
             # The child's transaction holds the new seats it has written so far, and the write lock.
             wait_until(lambda: not write_lock_free(path) or child.poll() is not None, what="the child to stream")
             assert child.poll() is None, child.communicate()
