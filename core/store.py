@@ -281,9 +281,9 @@ def apply_run(
     ``streamed``: the run's transaction when new seats were already written during the fetch
     (:mod:`seatkeeper.stream`); the rest is applied in it, and it is committed.
     """
-    if streamed is not None:
-        db = streamed.finish()
-        # Seats met twice in the fetch: their streamed rows go, and their last record's rows are written below.
+    with _run_transaction(engine, streamed) as db:
+        # Seats met twice in the fetch (only when streamed): their streamed rows go; their last record's rows are
+        # written below.
         if changes.unstreamed:
             drop = sa.delete(seat_t).where(
                 seat_t.c.connection_id == connection_id,  # with the key: ix_seat_connection_key finds the rows
@@ -298,11 +298,46 @@ def apply_run(
                 activity_t.c.seat_key == sa.bindparam("key"),
             )
             execute_many(db, drop, [{"key": key} for key in sorted(changes.unstreamed_activity)])
-        _apply_changes(db, run_id, connection_id, now, month, changes, counts, notes, finished_at)
-        streamed.commit()
-        return
-    with write_lock(engine), engine.begin() as db:
-        _apply_changes(db, run_id, connection_id, now, month, changes, counts, notes, finished_at)
+        if changes.closes:
+            close = (
+                sa.update(seat_t)
+                .where(seat_t.c.id == sa.bindparam("seat_id"))
+                .values(seen_until=now, closed_by_run=run_id)
+            )
+            execute_many(db, close, [{"seat_id": seat_id} for seat_id in changes.closes])
+        insert_many(db, seat_t, changes.inserts, seat_shared(connection_id, now, run_id))
+        if changes.activity_updates:
+            touch = (
+                sa.update(seat_t)
+                .where(seat_t.c.id == sa.bindparam("seat_id"))
+                .values(last_activity_at=sa.bindparam("value"))
+            )
+            updates = [{"seat_id": seat_id, "value": value} for seat_id, value in changes.activity_updates]
+            execute_many(db, touch, updates)
+        this_month = activity_shared(connection_id, month)
+        rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.first_month_activity.items()]
+        insert_many(db, activity_t, rows, this_month)
+        if changes.month_activity:
+            insert = _upsert(db.dialect.name)(activity_t).values(**this_month)
+            upsert = insert.on_conflict_do_update(
+                index_elements=["connection_id", "seat_key", "month"],
+                set_={"last_activity_at": insert.excluded.last_activity_at},
+            )
+            rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.month_activity.items()]
+            execute_many(db, upsert, rows)
+        if changes.plans:
+            db.execute(
+                sa.insert(plan_t),
+                [
+                    {**plan, "connection_id": connection_id, "run_id": run_id, "observed_at": now}
+                    for plan in changes.plans
+                ],
+            )
+        db.execute(
+            sa.update(run_t)
+            .where(run_t.c.id == run_id)
+            .values(outcome=SUCCEEDED, finished_at=finished_at, notes=notes, **counts)
+        )
 
 
 class StreamedRun(Protocol):
@@ -315,52 +350,15 @@ class StreamedRun(Protocol):
         """Commit the run's transaction."""
 
 
-def _apply_changes(
-    db: sa.Connection,
-    run_id: int,
-    connection_id: int,
-    now: datetime,
-    month: str,
-    changes: Changes,
-    counts: dict[str, int],
-    notes: list[str],
-    finished_at: datetime,
-) -> None:
-    if changes.closes:
-        close = (
-            sa.update(seat_t).where(seat_t.c.id == sa.bindparam("seat_id")).values(seen_until=now, closed_by_run=run_id)
-        )
-        execute_many(db, close, [{"seat_id": seat_id} for seat_id in changes.closes])
-    insert_many(db, seat_t, changes.inserts, seat_shared(connection_id, now, run_id))
-    if changes.activity_updates:
-        touch = (
-            sa.update(seat_t)
-            .where(seat_t.c.id == sa.bindparam("seat_id"))
-            .values(last_activity_at=sa.bindparam("value"))
-        )
-        updates = [{"seat_id": seat_id, "value": value} for seat_id, value in changes.activity_updates]
-        execute_many(db, touch, updates)
-    this_month = activity_shared(connection_id, month)
-    rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.first_month_activity.items()]
-    insert_many(db, activity_t, rows, this_month)
-    if changes.month_activity:
-        insert = _upsert(db.dialect.name)(activity_t).values(**this_month)
-        upsert = insert.on_conflict_do_update(
-            index_elements=["connection_id", "seat_key", "month"],
-            set_={"last_activity_at": insert.excluded.last_activity_at},
-        )
-        rows = [{"seat_key": key, "last_activity_at": value} for key, value in changes.month_activity.items()]
-        execute_many(db, upsert, rows)
-    if changes.plans:
-        db.execute(
-            sa.insert(plan_t),
-            [{**plan, "connection_id": connection_id, "run_id": run_id, "observed_at": now} for plan in changes.plans],
-        )
-    db.execute(
-        sa.update(run_t)
-        .where(run_t.c.id == run_id)
-        .values(outcome=SUCCEEDED, finished_at=finished_at, notes=notes, **counts)
-    )
+@contextlib.contextmanager
+def _run_transaction(engine: Engine, streamed: StreamedRun | None) -> Iterator[sa.Connection]:
+    """The connection of the run's transaction, committed when the block succeeds: the streamed one, if any."""
+    if streamed is None:
+        with write_lock(engine), engine.begin() as db:
+            yield db
+        return
+    yield streamed.finish()
+    streamed.commit()  # on failure, the sync aborts the stream, which rolls it back
 
 
 def activity_shared(connection_id: int, month: str) -> dict[str, Any]:
