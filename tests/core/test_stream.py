@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from seatkeeper import SeatRecord, SeatStatus, db, queries, store, stream
 from seatkeeper.config import ConnectionConfig
 from seatkeeper.sync import sync_connection
+from tests.sqlite_locks import write_lock_free
 from tests.throwaway_plugin import ListProvider, user
 
 from .conftest import SETTINGS
@@ -56,20 +57,6 @@ def sync_in_thread(engine, name, provider, when):
     )
     thread.start()
     return thread, results
-
-
-def write_lock_free(path: Path) -> bool:
-    """Whether another program could start writing to the database file right now."""
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        other.execute("begin immediate")
-        other.execute("rollback")
-        return True
-    except sqlite3.OperationalError as error:
-        assert "locked" in str(error)
-        return False
-    finally:
-        other.close()
 
 
 def raw_seats(path: Path, table: str = "seat") -> list[tuple]:

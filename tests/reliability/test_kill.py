@@ -4,12 +4,12 @@ the database as it was; the next sync works and shows the killed run as interrup
 from __future__ import annotations
 
 import signal
-import sqlite3
 import threading
 
 import sqlalchemy as sa
 
 from seatkeeper import db, queries
+from tests.sqlite_locks import write_lock_free
 from tests.zoom_server import generate_users
 
 from .cli_kit import child_environment, start_child, zoom_environment
@@ -36,19 +36,6 @@ def assert_sound(engine) -> None:
         with engine.connect() as connection:
             assert connection.execute(sa.text("pragma integrity_check")).scalar() == "ok"
             assert connection.execute(sa.text("pragma foreign_key_check")).all() == []
-
-
-def write_lock_free(path) -> bool:
-    """Whether another program could start writing to the SQLite file ``path`` right now."""
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        other.execute("begin immediate")
-        other.execute("rollback")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        other.close()
 
 
 def wait_for_the_held_page(zoom, asked_before: int, child) -> None:
@@ -84,7 +71,9 @@ def check_after_kill(engine, zoom, rows_before, seats_before) -> None:
     assert_sound(engine)
 
 
-def test_kill_while_fetching(database_url, tmp_path):
+def kill_part_way_through_the_fetch(database_url, tmp_path, command: list[str], environment: dict, check) -> None:
+    """Run ``command`` as a child that syncs new users; kill it once a page is served, the next held, and ``check``
+    (called with the engine and the child) has looked; then check that the database is as it was."""
     engine = db.open_engine(database_url)
     release = threading.Event()
     with seeded_zoom() as zoom:
@@ -94,12 +83,11 @@ def test_kill_while_fetching(database_url, tmp_path):
         zoom.faults.add(lambda request, server: release.wait(30) and None, times=None, skip=1, path="/v2/users")
         asked_before = len(zoom.requests_to("/v2/users"))
 
-        child = start_child(
-            ["-m", "seatkeeper", "sync"], child_environment(zoom_environment(zoom, database_url), tmp_path)
-        )
+        environment = zoom_environment(zoom, database_url) | environment
+        child = start_child(command, child_environment(environment, tmp_path))
         try:
             wait_for_the_held_page(zoom, asked_before, child)
-            assert queries.recent_runs(engine)[0]["outcome"] == "running"  # the child holds the connection
+            check(engine, child)
             kill(child)
         finally:
             release.set()
@@ -107,35 +95,26 @@ def test_kill_while_fetching(database_url, tmp_path):
                 child.kill()
         check_after_kill(engine, zoom, rows_before, seats_before)
     engine.dispose()
+
+
+def test_kill_while_fetching(database_url, tmp_path):
+    def holds_the_connection(engine, _child):
+        assert queries.recent_runs(engine)[0]["outcome"] == "running"
+
+    kill_part_way_through_the_fetch(database_url, tmp_path, ["-m", "seatkeeper", "sync"], {}, holds_the_connection)
 
 
 def test_kill_while_streaming_new_seats(tmp_path):
     """Only SQLite files stream: the new seats written so far, in the open transaction, are rolled back."""
     path = tmp_path / "seatkeeper.db"
-    database_url = f"sqlite:///{path}"
-    engine = db.open_engine(database_url)
-    release = threading.Event()
-    with seeded_zoom() as zoom:
-        assert sync_zoom(engine, zoom, fast_provider(), when=JAN).ok
-        rows_before, seats_before = seat_rows(engine), current_seats(engine)
-        zoom.set_users(generate_users(USERS // 2, seed=2))
-        zoom.faults.add(lambda request, server: release.wait(30) and None, times=None, skip=1, path="/v2/users")
-        asked_before = len(zoom.requests_to("/v2/users"))
 
-        environment = zoom_environment(zoom, database_url) | {"SEATKEEPER_TEST_STREAM_BATCH": "2"}
-        child = start_child(["-m", "tests.reliability.child_sync"], child_environment(environment, tmp_path))
-        try:
-            wait_for_the_held_page(zoom, asked_before, child)
-            # The child's transaction holds the new seats it has written so far, and the write lock.
-            wait_until(lambda: not write_lock_free(path) or child.poll() is not None, what="the child to stream")
-            assert child.poll() is None, child.communicate()
-            kill(child)
-        finally:
-            release.set()
-            if child.poll() is None:
-                child.kill()
-        check_after_kill(engine, zoom, rows_before, seats_before)
-    engine.dispose()
+    def streams(_engine, child):
+        # The child's transaction holds the new seats it has written so far, and the write lock.
+        wait_until(lambda: not write_lock_free(path) or child.poll() is not None, what="the child to stream")
+        assert child.poll() is None, child.communicate()
+
+    command, batches = ["-m", "tests.reliability.child_sync"], {"SEATKEEPER_TEST_STREAM_BATCH": "2"}
+    kill_part_way_through_the_fetch(f"sqlite:///{path}", tmp_path, command, batches, streams)
 
 
 def test_kill_inside_the_apply_transaction(database_url, tmp_path):
