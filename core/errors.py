@@ -48,3 +48,17 @@ class BadProviderData(ProviderError):
 
 class SyncInProgress(SeatkeeperError):
     """Another sync of the same connection holds the lock."""
+
+
+class Interrupted(SeatkeeperError):
+    """The user stopped the command (Ctrl-C) or the system asked it to end (SIGTERM)."""
+
+    exit_code = 130
+
+
+def first_line(error: BaseException | None) -> str:
+    """The first non-empty line of ``error``'s message, or its type's name when it has none."""
+    if error is None:
+        return ""
+    lines = str(error).strip().splitlines()
+    return lines[0].strip() if lines else type(error).__name__

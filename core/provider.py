@@ -17,9 +17,12 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from .schema import Rejected, SeatPlan, SeatRecord
+
+#: What a provider's ``authenticate`` returns and its ``fetch`` receives.
+SessionT = TypeVar("SessionT")
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,24 @@ class FetchContext:
     :param settings: the resolved settings (secrets included: keep them out of messages).
     :param progress: ``progress(advance=n, total=t)`` moves the progress bar; call it with ``total`` once
         known (e.g. from the first page) and ``advance`` per user yielded or page read.
-    :param warn: ``warn(message)`` records a non-fatal problem shown after the sync (say it once).
+    :param warnings: the non-fatal problems recorded so far by :meth:`warn`, each once, in order.
     """
 
     connection: str
     settings: Mapping[str, str]
     progress: Callable[..., None] = lambda **_: None
-    warn: Callable[[str], None] = lambda _message: None
     warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        """Record a non-fatal problem, shown after the sync and kept in the run's notes (repeats are dropped)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (a retry's backoff, a ``Retry-After``); raises ``Interrupted`` at once on Ctrl-C/SIGTERM."""
+        from . import cancel
+
+        cancel.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -76,8 +89,13 @@ class DemoSnapshot:
     currency: str = "USD"
 
 
-class Provider:
-    """Base class for a licence provider. Subclass it, set the class attributes, implement the methods."""
+class Provider(Generic[SessionT]):
+    """Base class for a licence provider. Subclass it, set the class attributes, implement the methods.
+
+    Parametrise it with the type of the session ``authenticate`` returns (``class MyProvider(Provider[MyClient])``)
+    so ``fetch`` receives that type without checking it. The engine owns both: it closes the ``fetch`` generator
+    and calls the session's ``close()`` (when it has one) once the run ends, on success and failure alike.
+    """
 
     #: Short identifier used in config files and on the command line, e.g. ``"zoom"``.
     name: ClassVar[str]
@@ -86,14 +104,14 @@ class Provider:
     #: The settings a connection of this provider needs.
     settings: ClassVar[tuple[Setting, ...]] = ()
 
-    def authenticate(self, settings: Mapping[str, str]) -> Any:
+    def authenticate(self, settings: Mapping[str, str]) -> SessionT:
         """Check the credentials in ``settings`` and return a session object passed to :meth:`fetch`.
 
         Raise :class:`~seatkeeper.errors.AuthenticationError` when the provider rejects them.
         """
-        return None
+        return None  # type: ignore[return-value]
 
-    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
+    def fetch(self, session: SessionT, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
         """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`), plus any :class:`SeatPlan`.
 
         Must list all users, whatever their status: a user not yielded is treated as having lost their seat.

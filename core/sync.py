@@ -268,13 +268,8 @@ def sync_connection(
     result = SyncResult(connection.name, provider.name, ok=False)
     connection_id = store.ensure_connection(engine, connection.name, provider.name, now)
     secrets = [settings[s.name] for s in provider.settings if s.secret and s.name in settings]
-    warnings: list[str] = []
-
-    def warn(message: str) -> None:
-        if message not in warnings:
-            warnings.append(message)
-
-    context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None), warn=warn)
+    context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None))
+    warnings = context.warnings
 
     def clock() -> datetime:
         return now if pinned else datetime.now(UTC)

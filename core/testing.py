@@ -94,13 +94,10 @@ def fetch_all(provider: Provider, settings: Mapping[str, Any], connection: str =
     resolved = resolve(provider, settings)
     fetched = Fetched(items=[])
 
-    def warn(message: str) -> None:
-        fetched.warnings.append(message)
-
     def progress(**kwargs: Any) -> None:
         fetched.progress.append(kwargs)
 
-    context = FetchContext(connection, resolved, progress=progress, warn=warn)
+    context = FetchContext(connection, resolved, progress=progress, warnings=fetched.warnings)
     session = provider.authenticate(resolved)
     fetched.items = list(provider.fetch(session, context))
     return fetched

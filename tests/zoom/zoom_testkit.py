@@ -50,7 +50,7 @@ class Recorder:
 
     def context(self, settings: dict | None = None) -> FetchContext:
         return FetchContext(
-            "zoom-test", settings or {}, progress=lambda **kw: self.progress_calls.append(kw), warn=self.warnings.append
+            "zoom-test", settings or {}, progress=lambda **kw: self.progress_calls.append(kw), warnings=self.warnings
         )
 
     @property
