@@ -1,7 +1,9 @@
 """Error types a user may see.
 
 Every failure the CLI reports is a :class:`SeatkeeperError`: its message is one line, fit for a person,
-names what to fix, and never contains a secret. Providers raise the subclasses below so the CLI and the
+names what to fix, and never contains a secret. Exit codes (the README's table): 0 success, 1 a sync or
+other job failed, 2 configuration or usage error, 3 database error, 130 interrupted (Ctrl-C), 143 stopped by
+SIGTERM. Providers raise the subclasses below so the CLI and the
 sync engine can tell a wrong password from a flaky network without knowing the provider.
 """
 
@@ -19,7 +21,9 @@ class ConfigError(SeatkeeperError):
 
 
 class StoreError(SeatkeeperError):
-    """The database cannot be opened, upgraded or written."""
+    """The database cannot be opened, upgraded, read or written."""
+
+    exit_code = 3
 
 
 class ProviderError(SeatkeeperError):

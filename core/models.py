@@ -134,3 +134,11 @@ class PlanUsage(SQLModel, table=True):
     purchased: int | None = None
     assigned: int | None = None
     extras: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+# The tables as SQLAlchemy Core sees them, for the set-based reads and writes of the store, queries and reports.
+connection_t = Connection.__table__
+run_t = SyncRun.__table__
+seat_t = Seat.__table__
+activity_t = SeatActivity.__table__
+plan_t = PlanUsage.__table__

@@ -19,6 +19,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 MAX_TEXT = 512  # longer provider strings are cut, not rejected: a 10 kB display name is still a user
 
 
+#: The fields of a seat, in the order listings show them: the state of a seat is all of them but
+#: ``last_activity_at`` (which moves with every login) and ``extras`` is kept beside them.
+SEAT_FIELDS = (
+    "user_id",
+    "email",
+    "name",
+    "license_type",
+    "billable",
+    "status",
+    "department",
+    "role",
+    "last_activity_at",
+    "created_at",
+    "extras",
+)
+
+
 class SeatStatus(enum.StrEnum):
     """Where a seat stands in its provider's lifecycle."""
 

@@ -226,6 +226,25 @@ def start_run(engine: Engine, connection_id: int, now: datetime) -> int:
         ).scalar_one()
 
 
+def record_failed_run(engine: Engine, connection_name: str, provider: str, error: str, now: datetime) -> int:
+    """Record a run of ``connection_name`` that failed before it could start (a configuration problem).
+
+    ``seatkeeper runs`` and the report's freshness then show the failure instead of nothing. The connection is
+    created when it is new (with ``provider`` as configured, known or not); an existing one keeps its provider.
+    """
+    insert = _upsert(engine.dialect.name)(connection_t).values(name=connection_name, provider=provider, created_at=now)
+    with write_lock(engine), engine.begin() as db:
+        db.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        connection_id = db.execute(
+            sa.select(connection_t.c.id).where(connection_t.c.name == connection_name)
+        ).scalar_one()
+        return db.execute(
+            sa.insert(run_t)
+            .values(connection_id=connection_id, started_at=now, finished_at=now, outcome=FAILED, error=error, notes=[])
+            .returning(run_t.c.id)
+        ).scalar_one()
+
+
 def fail_run(engine: Engine, run_id: int, error: str, finished_at: datetime, notes: list[str] | None = None) -> None:
     """Mark a run failed with its reason; no seat data is touched."""
     with write_lock(engine), engine.begin() as db:
