@@ -64,7 +64,9 @@ class SyncRun(SQLModel, table=True):
     connection_id: int = Field(foreign_key="connection.id")
     started_at: datetime = _dt()
     finished_at: datetime | None = _dt(default=None)
-    outcome: str = Field(max_length=20, description="running, succeeded or failed")
+    outcome: str = Field(
+        max_length=20, description="a seatkeeper.runs.RunOutcome: running, succeeded, failed, interrupted"
+    )
     seen: int = 0
     added: int = 0
     changed: int = 0
@@ -85,6 +87,15 @@ class Seat(SQLModel, table=True):
         sa.Index("ix_seat_connection_key", "connection_id", "seat_key", "seen_from"),
         sa.Index("ix_seat_interval", "seen_from", "seen_until"),
         sa.Index("ix_seat_email", "email"),
+        # A seat has at most one open interval, whatever happens to the locks in front of the database.
+        sa.Index(
+            "ux_seat_open",
+            "connection_id",
+            "seat_key",
+            unique=True,
+            sqlite_where=sa.text("seen_until IS NULL"),
+            postgresql_where=sa.text("seen_until IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from .locks import sync_in_progress
 from .models import Connection, PlanUsage, Seat, SyncRun
-from .store import KILLED, RUNNING, SUCCEEDED
+from .runs import KILLED, RunOutcome
 
 connection_t = Connection.__table__
 seat_t = Seat.__table__
@@ -97,13 +97,13 @@ def recent_runs(engine: Engine, limit: int = 20, connection: str | None = None) 
         runs = [dict(row._mapping) for row in db.execute(query)]
     live: dict[str, bool] = {}
     for run in runs:
-        if run["outcome"] == RUNNING:
+        if run["outcome"] == RunOutcome.RUNNING:
             name = run["connection"]
             if name not in live:
                 live[name] = sync_in_progress(engine, name)
             if not live[name]:
                 # A killed process cannot record its end; its run is marked failed at the connection's next sync.
-                run["outcome"] = "interrupted"
+                run["outcome"] = RunOutcome.INTERRUPTED.value
                 run["error"] = KILLED
     return runs
 
@@ -120,7 +120,7 @@ def plans(engine: Engine, *, as_of: datetime | None = None) -> list[dict[str, An
     A connection whose provider reports no plans has no rows.
     """
     latest = sa.select(run_t.c.connection_id, sa.func.max(run_t.c.id).label("run_id")).where(
-        run_t.c.outcome == SUCCEEDED
+        run_t.c.outcome == RunOutcome.SUCCEEDED.value
     )
     if as_of is not None:
         latest = latest.where(run_t.c.started_at <= as_of)

@@ -346,3 +346,9 @@ class Rejected(BaseModel):
 
     reason: str
     key: str | None = None
+
+    @field_validator("reason", "key")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        # The key is kept beside the run's staged seats and the reason in its notes: both must be storable text.
+        return None if value is None else clean_text(value)[:MAX_TEXT]

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper.models import Connection, SeatActivity, SyncRun, UTCDateTime
 from seatkeeper.queries import held_at, seat_t
-from seatkeeper.store import SUCCEEDED
+from seatkeeper.runs import RunOutcome
 
 connection_t = Connection.__table__
 run_t = SyncRun.__table__
@@ -116,7 +116,11 @@ def run_status(engine: Engine, connection_ids: Sequence[int], cutoff: datetime) 
             sa.func.min(run_t.c.started_at).label("first_success_at"),
             sa.func.max(run_t.c.started_at).label("last_success_at"),
         )
-        .where(run_t.c.outcome == SUCCEEDED, run_t.c.started_at <= cutoff, run_t.c.connection_id.in_(connection_ids))
+        .where(
+            run_t.c.outcome == RunOutcome.SUCCEEDED.value,
+            run_t.c.started_at <= cutoff,
+            run_t.c.connection_id.in_(connection_ids),
+        )
         .group_by(run_t.c.connection_id)
     )
     ranked = (

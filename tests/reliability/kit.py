@@ -68,10 +68,17 @@ def fast_provider(clock: VirtualClock | None = None, **kwargs: Any) -> ZoomProvi
 
 
 def sync_zoom(
-    engine: Engine, zoom: SeededZoom, provider: ZoomProvider, *, name: str = "zoom", when: datetime = JAN
+    engine: Engine,
+    zoom: SeededZoom,
+    provider: ZoomProvider,
+    *,
+    name: str = "zoom",
+    when: datetime = JAN,
+    allow_shrink: bool = False,
 ) -> SyncResult:
     """One sync of ``zoom``'s account through the real engine."""
-    return sync_connection(engine, ConnectionConfig(name, "zoom"), provider, zoom.settings(), now=when)
+    connection = ConnectionConfig(name, "zoom")
+    return sync_connection(engine, connection, provider, zoom.settings(), now=when, allow_shrink=allow_shrink)
 
 
 def current_seats(engine: Engine, connection: str | None = None) -> list[tuple]:
