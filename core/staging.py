@@ -181,7 +181,7 @@ class Staging:
                     "SELECT seat_key FROM seatkeeper_stage GROUP BY seat_key HAVING count(*) > 1"
                     " ORDER BY seat_key LIMIT :n"
                 ),
-                {"n": NAMED_DUPLICATES},
+                {"n": NAMED_DUPLICATES + 1},  # one more than named tells whether there are more
             ).scalars()
         )
         if outcome.duplicate_keys:

@@ -29,7 +29,7 @@ from .locks import sync_lock
 from .provider import FetchContext, Provider
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS, Rejected, SeatPlan, SeatRecord
-from .staging import DUPLICATE_RULE, Outcome, Staging
+from .staging import DUPLICATE_RULE, NAMED_DUPLICATES, Outcome, Staging
 
 MAX_NOTES = 20  # rejected-record reasons kept per run; the count is always exact
 
@@ -129,8 +129,8 @@ class _Collector:
         """The run's notes: what was rejected, the duplicates and how one was kept, activity times clamped."""
         notes = list(self.notes)
         if outcome.duplicates:
-            named = ", ".join(outcome.duplicate_keys)
-            more = " ..." if outcome.duplicates > len(outcome.duplicate_keys) else ""
+            named = ", ".join(outcome.duplicate_keys[:NAMED_DUPLICATES])
+            more = " ..." if len(outcome.duplicate_keys) > NAMED_DUPLICATES else ""
             notes.append(
                 f"{outcome.duplicates} duplicate record(s) of the same user were dropped, keeping {DUPLICATE_RULE}:"
                 f" {named}{more}"
