@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
 
-from .schema import Rejected, SeatPlan, SeatRecord
+from .schema import Person, Rejected, SeatPlan, SeatRecord
 
 #: What a provider's ``authenticate`` returns and its ``fetch`` receives.
 SessionT = TypeVar("SessionT")
@@ -103,6 +103,10 @@ class Provider(Generic[SessionT]):
     title: ClassVar[str] = ""
     #: The settings a connection of this provider needs.
     settings: ClassVar[tuple[Setting, ...]] = ()
+    #: Whether the provider can list the organisation's people: its ``fetch`` then also yields one
+    #: :class:`~seatkeeper.schema.Person` per person (licensed or not), and a connection of it may serve as a
+    #: directory.
+    directory: ClassVar[bool] = False
 
     def authenticate(self, settings: Mapping[str, str]) -> SessionT:
         """Check the credentials in ``settings`` and return a session object passed to :meth:`fetch`.
@@ -111,8 +115,9 @@ class Provider(Generic[SessionT]):
         """
         return None  # type: ignore[return-value]
 
-    def fetch(self, session: SessionT, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
-        """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`), plus any :class:`SeatPlan`.
+    def fetch(self, session: SessionT, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan | Person]:
+        """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`), plus any :class:`SeatPlan`,
+        and, for a directory, one :class:`Person` per person.
 
         Must list all users, whatever their status: a user not yielded is treated as having lost their seat.
         """

@@ -352,3 +352,62 @@ class Rejected(BaseModel):
     def _storable(cls, value: str | None) -> str | None:
         # The key is kept beside the run's staged seats and the reason in its notes: both must be storable text.
         return None if value is None else clean_text(value)[:MAX_TEXT]
+
+
+class PersonStatus(enum.StrEnum):
+    """Where a person stands with the organisation, as a directory tells it."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # account blocked or disabled, person may come back
+    DELETED = "deleted"  # account deleted (or archived) in the directory
+    TERMINATED = "terminated"  # left the organisation (an HR system's word)
+    UNKNOWN = "unknown"
+
+
+class Person(BaseModel):
+    """One person of the organisation as a directory lists them (a provider with ``directory = True``).
+
+    seatkeeper matches each tool's accounts to people by ``email`` and ``aliases``; the rest tells who left,
+    since when, and where their seats' cost belongs.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    person_id: str | None = Field(None, description="The directory's stable id of the person, if it has one.")
+    email: str = Field(description="Primary email, stored lower-cased.")
+    aliases: tuple[str, ...] = Field((), description="Other emails that reach the person, lower-cased.")
+    name: str | None = None
+    status: PersonStatus = PersonStatus.ACTIVE
+    status_since: datetime | None = Field(None, description="When the status began (left, suspended), when known.")
+    department: str | None = None
+    cost_center: str | None = None
+    job_title: str | None = None
+    manager_email: str | None = Field(None, description="The manager's primary email, when cheap to get.")
+
+    @field_validator("email", "manager_email")
+    @classmethod
+    def _lower_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = clean_text(value).strip().lower()[:MAX_TEXT]
+        if "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _lower_aliases(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple | set | frozenset):
+            cleaned = (clean_text(str(alias)).strip().lower()[:MAX_TEXT] for alias in value)
+            return tuple(sorted({alias for alias in cleaned if "@" in alias}))
+        return value
+
+    @field_validator("person_id", "name", "department", "cost_center", "job_title")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return clean_text(value)[:MAX_TEXT] or None if value is not None else None
+
+    @field_validator("status_since")
+    @classmethod
+    def _since_utc(cls, value: datetime | None) -> datetime | None:
+        return _utc(value)

@@ -28,7 +28,7 @@ from .gcpause import gc_paused
 from .locks import sync_lock
 from .provider import FetchContext, Provider
 from .runs import RunOutcome
-from .schema import SEAT_FIELDS, Rejected, SeatPlan, SeatRecord
+from .schema import SEAT_FIELDS, Person, Rejected, SeatPlan, SeatRecord
 from .staging import DUPLICATE_RULE, NAMED_DUPLICATES, Outcome, Staging
 
 MAX_NOTES = 20  # rejected-record reasons kept per run; the count is always exact
@@ -92,9 +92,11 @@ def redact(message: str, secrets: Iterable[str]) -> str:
 class _Collector:
     """Turns one run's fetched items into staged rows; keeps the few things that are not rows (plans, notes)."""
 
-    def __init__(self, staging: Staging, now: datetime):
+    def __init__(self, staging: Staging, now: datetime, directory: bool = False):
         self.staging = staging
         self.now = now
+        self.directory = directory
+        self.people = 0
         self.rejected = 0
         self.future_activity = 0
         self.notes: list[str] = []
@@ -111,6 +113,8 @@ class _Collector:
                 self.notes.append(f"rejected record{f' {item.key}' if item.key else ''}: {item.reason}")
         elif isinstance(item, SeatPlan):
             self.plans[item.plan] = item
+        elif isinstance(item, Person) and self.directory:
+            self.people += 1  # counted; stored once the people layer lands
         else:
             raise ProviderError(
                 f"the provider yielded a {type(item).__name__}, not a SeatRecord, Rejected or SeatPlan: a plugin bug"
@@ -185,7 +189,7 @@ def sync_connection(
         run_id = result.run_id = store.start_run(engine, connection_id, now)
         try:
             with gc_paused(), Staging(engine, connection_id) as staging:
-                collector = _Collector(staging, now)
+                collector = _Collector(staging, now, provider.directory)
                 _fetch(collector, provider, settings, context)
                 outcome = staging.outcome()
                 _check_guards(provider, outcome, allow_empty, allow_shrink, shrink_limit or SHRINK_LIMIT)
