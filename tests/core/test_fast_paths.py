@@ -120,6 +120,7 @@ record_fields = st.one_of(
 @example({"license_type": "Licensed", "user_id": "u1", "billable": True, "name": "Zo\ud800ë"})
 @example({"license_type": "Licensed", "user_id": "u1", "billable": 1})
 @example({"license_type": "Licensed", "user_id": "u1", "billable": True, "unknown_field": 1})
+@example({"license_type": "Licensed", "user_id": "u1", "billable": True, "extras": {"\x0bk": "v\x0b"}})
 def test_a_record_built_from_settled_values_is_the_validated_record(fields):
     # SeatRecord(**fields) skips pydantic for values validation would keep as they are; model_validate never does.
     try:
