@@ -20,23 +20,10 @@ from sqlalchemy.engine import Engine
 from . import bulk
 from .models import UTCDateTime, plan_t, run_t, seat_t
 from .runs import RunOutcome
+from .schema import SEAT_FIELDS
 
-#: The seat columns a run's records fill, staged as they come.
-STAGED = (
-    "seat_key",
-    "user_id",
-    "email",
-    "name",
-    "license_type",
-    "billable",
-    "status",
-    "department",
-    "role",
-    "created_at",
-    "extras",
-    "state_hash",
-    "last_activity_at",
-)
+#: The seat columns a run's records fill, staged as they come: the seat's fields, its key and its state digest.
+STAGED = ("seat_key", *SEAT_FIELDS, "state_hash")
 
 _temporary = sa.MetaData()
 stage_t = sa.Table(
