@@ -60,6 +60,8 @@ def settled_fields(data: dict[str, Any]) -> dict[str, Any] | None:
     elif type(extras) is not dict or (extras := schema._plain_extras(extras)) is None:
         return None
     if email is not None:
+        if "@" not in email:
+            return None  # not an address: the full validation says so
         email = email.lower()[: schema.MAX_TEXT]  # lower() can lengthen text ("İ" is two characters lower-cased)
     elif user_id is None:
         return None  # neither id nor email: the full validation rejects it

@@ -244,6 +244,9 @@ class SeatRecord(BaseModel):
         if email is not None:
             # lower() can lengthen text ("İ" is two characters lower-cased)
             fields["email"] = None if email.strip() == "" else email.lower()[:MAX_TEXT]
+        if fields["email"] is not None and "@" not in fields["email"]:
+            # One rule for every provider: text that cannot be an address never stands in for one.
+            raise ValueError(f"email {fields['email']!r} is not an address")
         if not fields["user_id"] and not fields["email"]:
             raise ValueError("a seat needs a user id or an email")
         return self
