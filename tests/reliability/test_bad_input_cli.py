@@ -147,16 +147,16 @@ def unreachable_url() -> str:
 @pytest.mark.parametrize(
     ("url", "expected", "code"),
     [
-        (unreachable_url(), "Connection refused; is the database server running, and are the host and port", 1),
+        (unreachable_url(), "Connection refused; is the database server running, and are the host and port", 3),
         (
             sa.make_url(POSTGRES_ADMIN_URL).set(database="seatkeeper_no_such_db").render_as_string(False),
             'database "seatkeeper_no_such_db" does not exist; create that database, or fix the database name',
-            1,
+            3,
         ),
         (
             sa.make_url(POSTGRES_ADMIN_URL).set(username="seatkeeper_no_such_role").render_as_string(False),
             'role "seatkeeper_no_such_role" does not exist; check the user name in the database URL',
-            1,
+            3,
         ),
         ("postgresql+psycopg2://u@127.0.0.1/db", "seatkeeper uses psycopg 3: write postgresql+psycopg://", 2),
         ("mysql://u@127.0.0.1/db", "unsupported database 'mysql'", 2),
@@ -174,7 +174,7 @@ def test_a_file_that_is_not_a_database(seatkeeper_cli, tmp_path):
     garbage = tmp_path / "notes.db"
     garbage.write_bytes(b"these are my notes, not a database\n" * 200)
     outcome = seatkeeper_cli(fast_provider(), "--database-url", f"sqlite:///{garbage}", "licenses")
-    assert_one_line(outcome, "file is not a database; the URL points at a file that is not a SQLite database")
+    assert_one_line(outcome, "file is not a database; the URL points at a file that is not a SQLite database", 3)
 
 
 def test_a_database_from_a_newer_seatkeeper(seatkeeper_cli, tmp_path):
@@ -184,4 +184,4 @@ def test_a_database_from_a_newer_seatkeeper(seatkeeper_cli, tmp_path):
         connection.execute(sa.text("update alembic_version set version_num = '0099'"))
     engine.dispose()
     outcome = seatkeeper_cli(fast_provider(), "--database-url", url, "syncs")
-    assert_one_line(outcome, "has schema revision '0099', which this seatkeeper does not know: a newer seatkeeper")
+    assert_one_line(outcome, "has schema revision '0099', which this seatkeeper does not know: a newer seatkeeper", 3)
