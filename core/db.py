@@ -233,8 +233,8 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     A WAL database needs its -shm file, which the first reader creates when it is missing; in a folder this
     user cannot write, that fails. The -shm and -wal files only exist while some connection has the database
     open (or after a crash). Without a -wal file every change is in the main file, so reading it as
-    ``immutable`` (no -shm, no locks) reads all of it. The risk: a sync that starts writing during that read
-    goes unseen, or makes the read fail; it never changes the data.
+    ``immutable`` (no -shm, no locks) reads all of it. The risk: a sync writing while such a read runs may make
+    it see part of the sync's changes, or fail with an error; it never changes the data.
     """
     uri = f"file:{quote(str(path))}?mode=ro"
     connect = functools.partial(sqlite3.connect, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)

@@ -79,3 +79,16 @@ def test_a_failure_part_way_through_the_postgresql_schema_leaves_nothing(postgre
         db.open_engine(postgres_url)
     assert sa.inspect(engine).get_table_names() == []
     engine.dispose()
+
+
+def test_a_schema_of_its_own_in_a_shared_postgresql_database(postgres_url):
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("create table notes (body text)"))
+        connection.execute(sa.text("create schema seatkeeper"))
+    url = f"{postgres_url}?options=-csearch_path%3Dseatkeeper"
+    db.open_engine(url).dispose()
+    db.open_reader(url).dispose()
+    assert sa.inspect(engine).get_table_names() == ["notes"]
+    assert "alembic_version" in sa.inspect(engine).get_table_names(schema="seatkeeper")
+    engine.dispose()
