@@ -110,9 +110,10 @@ def _where(url: str | URL) -> str:
 
 def _require_file(parsed: URL) -> None:
     if parsed.get_backend_name() == "sqlite" and _sqlite_path(parsed) is None:
+        written = unquote(safe_url(parsed))
         raise ConfigError(
-            f"the database URL {unquote(safe_url(parsed))!r} names no file: an in-memory database would be gone when the "
-            f"command ends; {URL_HINT}"
+            f"the database URL {written!r} names no file: an in-memory database would be gone when the command "
+            f"ends; {URL_HINT}"
         )
 
 

@@ -113,3 +113,12 @@ def test_app_reader_and_engine_share_the_url_rules():
         _ = app.reader
     with pytest.raises(ConfigError):
         _ = app.engine
+
+
+def test_a_sqlite_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    db.open_engine("sqlite:///~/seatkeeper/sk.db").dispose()
+    db.open_reader("sqlite:///~/seatkeeper/sk.db").dispose()
+    assert (tmp_path / "home" / "seatkeeper" / "sk.db").is_file()
+    assert not (tmp_path / "~").exists()
