@@ -24,6 +24,7 @@ class App:
     plugins: Plugins = field(default_factory=get_plugins)
     _config: Config | None = None
     _engine: Engine | None = None
+    _reader: Engine | None = None
 
     @property
     def config(self) -> Config:
@@ -44,10 +45,24 @@ class App:
 
     @property
     def engine(self) -> Engine:
-        """The database, schema upgraded (opened on first use)."""
+        """The database for commands that write (sync, demo), opened on first use: a missing SQLite file and
+        folder are created, the schema created or upgraded (see :func:`seatkeeper.db.open_engine`)."""
         if self._engine is None:
             self._engine = db.open_engine(self.database_url)
         return self._engine
+
+    @property
+    def reader(self) -> Engine:
+        """The database for commands that only read (licenses, runs, connections, report), opened on first use.
+
+        Creates nothing and needs no write access; no database there, or another program's, is a StoreError
+        naming the fix (see :func:`seatkeeper.db.open_reader`). Once :attr:`engine` is open, it serves reads too.
+        """
+        if self._engine is not None:
+            return self._engine
+        if self._reader is None:
+            self._reader = db.open_reader(self.database_url)
+        return self._reader
 
     def connections(self) -> dict[str, ConnectionConfig]:
         """Every configured connection by name."""
@@ -72,5 +87,6 @@ class App:
 
     def close(self) -> None:
         """Release database connections."""
-        if self._engine is not None:
-            self._engine.dispose()
+        for engine in (self._engine, self._reader):
+            if engine is not None:
+                engine.dispose()

@@ -174,7 +174,7 @@ def test_a_file_that_is_not_a_database(seatkeeper_cli, tmp_path):
     garbage = tmp_path / "notes.db"
     garbage.write_bytes(b"these are my notes, not a database\n" * 200)
     outcome = seatkeeper_cli(fast_provider(), "--database-url", f"sqlite:///{garbage}", "licenses")
-    assert_one_line(outcome, "file is not a database; the URL points at a file that is not a SQLite database", code=3)
+    assert_one_line(outcome, "file is not a database; the URL points at a file that is not a SQLite database", 3)
 
 
 def test_a_database_from_a_newer_seatkeeper(seatkeeper_cli, tmp_path):
@@ -184,6 +184,4 @@ def test_a_database_from_a_newer_seatkeeper(seatkeeper_cli, tmp_path):
         connection.execute(sa.text("update alembic_version set version_num = '0099'"))
     engine.dispose()
     outcome = seatkeeper_cli(fast_provider(), "--database-url", url, "syncs")
-    assert_one_line(
-        outcome, "has schema revision '0099', which this seatkeeper does not know: a newer seatkeeper", code=3
-    )
+    assert_one_line(outcome, "has schema revision '0099', which this seatkeeper does not know: a newer seatkeeper", 3)
