@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import cancel, jsontext, store
+from . import cancel, db, jsontext, store
 from .config import ConnectionConfig
 from .errors import Interrupted, ProviderError, SeatkeeperError, first_line
 from .gcpause import gc_paused
@@ -183,10 +183,13 @@ def sync_connection(
         try:
             connection_id = store.ensure_connection(engine, connection.name, provider.name, now)
             held.enter_context(sync_lock(engine, connection.name))
+            run_id = result.run_id = store.start_run(engine, connection_id, now)
         except SeatkeeperError as error:  # e.g. another process owns this connection: record no run of ours
             result.error = str(error)
             return result
-        run_id = result.run_id = store.start_run(engine, connection_id, now)
+        except sa.exc.SQLAlchemyError as error:
+            result.error = str(db.store_error(error, "write to", engine.url))
+            return result
         try:
             with gc_paused(), Staging(engine, connection_id) as staging:
                 collector = _Collector(staging, now, provider.directory)
@@ -211,7 +214,7 @@ def sync_connection(
                 f"lock folder?); nothing of this run was applied: sync again ({first_line(error.orig)})"
             )
         except sa.exc.SQLAlchemyError as error:
-            result.error = f"the database refused the run: {first_line(getattr(error, 'orig', None) or error)}"
+            result.error = str(db.store_error(error, "write to", engine.url))
         except Exception as error:  # a plugin bug must fail this connection, not the whole command
             result.error = redact(
                 f"unexpected {type(error).__name__} in provider {provider.name!r}: {first_line(error)}", secrets

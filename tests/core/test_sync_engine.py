@@ -234,3 +234,24 @@ def test_lock_files_stay_out_of_the_databases_folder(tmp_path, connection, provi
         ["seatkeeper.db", "seatkeeper.db-shm", "seatkeeper.db-wal"],
     )
     assert len(list(locks.glob("*.lock"))) == 2  # the schema lock and the connection's
+
+
+def test_a_full_disk_fails_the_run_in_one_line_and_keeps_what_was_stored(tmp_path, connection, provider):
+    engine = db.open_engine(f"sqlite:///{tmp_path / 'seatkeeper.db'}")
+    provider.users = [user(1)]
+    assert run(engine, connection, provider, JAN).ok
+
+    @sa.event.listens_for(engine, "connect")
+    def full(dbapi_connection, _record):
+        # The file may not grow: as a full disk would have it, for real, to SQLite.
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    engine.dispose()
+    provider.users = [user(n, name="x" * 400) for n in range(1, 3000)]
+    result = run(engine, connection, provider, FEB)
+    assert not result.ok and "database or disk is full" in result.error and "\n" not in result.error
+    assert result.error.startswith("cannot write to the database")
+    sa.event.remove(engine, "connect", full)
+    engine.dispose()
+    assert seats_of(engine) == [("u1", "Licensed", "active")]
