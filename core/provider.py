@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from .schema import Person, Rejected, SeatPlan, SeatRecord
 
@@ -132,3 +132,24 @@ class Provider(Generic[SessionT]):
         list). A provider may start a local server here and stop it on exit.
         """
         yield []
+
+
+@contextlib.contextmanager
+def provider_items(provider: Provider, settings: Mapping[str, str], context: FetchContext) -> Iterator[Iterator[Any]]:
+    """Authenticate and start ``fetch``, as the engine does; on leaving, close the generator, then the session.
+
+    The session is closed only when it has a ``close()`` method; both are closed whether the block succeeds or not.
+    """
+    session = provider.authenticate(settings)
+    try:
+        items = provider.fetch(session, context)
+        try:
+            yield items
+        finally:
+            close_items = getattr(items, "close", None)
+            if close_items is not None:
+                close_items()
+    finally:
+        close_session = getattr(session, "close", None)
+        if callable(close_session):
+            close_session()

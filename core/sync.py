@@ -26,7 +26,7 @@ from .config import ConnectionConfig
 from .errors import Interrupted, ProviderError, SeatkeeperError, first_line
 from .gcpause import gc_paused
 from .locks import sync_lock
-from .provider import FetchContext, Provider
+from .provider import FetchContext, Provider, provider_items
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS, Person, Rejected, SeatPlan, SeatRecord
 from .staging import DUPLICATE_RULE, NAMED_DUPLICATES, Outcome, Staging
@@ -229,23 +229,12 @@ def sync_connection(
 
 
 def _fetch(collector: _Collector, provider: Provider, settings: Mapping[str, str], context: FetchContext) -> None:
-    """Authenticate and stage every item the provider yields; the engine closes the generator and the session."""
+    """Authenticate and stage every item the provider yields; the generator and the session are closed after."""
     cancel.check()
-    session = provider.authenticate(settings)
-    try:
-        items = provider.fetch(session, context)
-        try:
-            for item in items:
-                cancel.check()
-                collector.add(item)
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-    finally:
-        close = getattr(session, "close", None)
-        if callable(close):
-            close()
+    with provider_items(provider, settings, context) as items:
+        for item in items:
+            cancel.check()
+            collector.add(item)
 
 
 def _check_guards(provider: Provider, outcome: Outcome, allow_empty: bool, allow_shrink: bool, limit: float) -> None:

@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from . import db, queries
 from .config import Config, ConnectionConfig, resolve_settings
 from .errors import ConfigError, ProviderError
 from .plugins import Plugins
-from .provider import FetchContext, Provider, Setting
+from .provider import FetchContext, Provider, Setting, provider_items
 from .schema import Rejected, SeatPlan, SeatRecord, SeatStatus
 from .sync import SyncResult, sync_connection
 
@@ -98,8 +99,8 @@ def fetch_all(provider: Provider, settings: Mapping[str, Any], connection: str =
         fetched.progress.append(kwargs)
 
     context = FetchContext(connection, resolved, progress=progress, warnings=fetched.warnings)
-    session = provider.authenticate(resolved)
-    fetched.items = list(provider.fetch(session, context))
+    with provider_items(provider, resolved, context) as items:
+        fetched.items = list(items)
     return fetched
 
 
@@ -187,7 +188,10 @@ def check_items(items: Iterable[Any]) -> None:
             continue
         assert type(item.billable) is bool, f"{where}: billable must be a bool"
         assert isinstance(item.status, SeatStatus), f"{where}: status must be a SeatStatus"
-        revalidated = SeatRecord.model_validate(item.model_dump())
+        try:
+            revalidated = SeatRecord.model_validate(item.model_dump())
+        except ValidationError as error:
+            raise AssertionError(f"{where}: not a valid record (built with model_construct?): {error}") from None
         assert revalidated == item, f"{where}: not normalized (built with model_construct?): {item!r}"
         if item.email is not None:
             assert "@" in item.email and item.email == item.email.lower(), f"{where}: email {item.email!r}"
