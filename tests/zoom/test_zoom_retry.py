@@ -8,7 +8,13 @@ import pytest
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 from urllib3.response import HTTPResponse
 
-from seatkeeper_zoom.transport import RetryPolicy, ZoomRetry, describe_network_error, is_daily_limit, parse_retry_after_value
+from seatkeeper_zoom.transport import (
+    RetryPolicy,
+    ZoomRetry,
+    describe_network_error,
+    is_daily_limit,
+    parse_retry_after_value,
+)
 
 from .zoom_testkit import Waits, at
 
