@@ -14,9 +14,9 @@ import pytest
 
 from seatkeeper import FetchContext, Rejected, SeatPlan, SeatRecord
 from seatkeeper_zoom import ZoomProvider
-from seatkeeper_zoom.fake_server import FakeZoom
 from seatkeeper_zoom.transport import RetryPolicy
 from tests.conftest import TEST_ACCOUNT_ID, TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from tests.zoom_server import FaultyZoom
 
 POLICY_FIELDS = frozenset(field.name for field in dataclasses.fields(RetryPolicy))
 
@@ -90,12 +90,12 @@ def plans_of(items: Iterable[Any]) -> dict[str, SeatPlan]:
     return {item.plan: item for item in items if isinstance(item, SeatPlan)}
 
 
-def fake_zoom(snapshots: Sequence[Sequence[dict]], **kwargs: Any) -> FakeZoom:
-    """A FakeZoom (not started) holding the test credentials."""
+def fake_zoom(snapshots: Sequence[Sequence[dict]], **kwargs: Any) -> FaultyZoom:
+    """A FaultyZoom (the demo's server with faults; not started) holding the test credentials."""
     kwargs.setdefault("account_id", TEST_ACCOUNT_ID)
     kwargs.setdefault("client_id", TEST_CLIENT_ID)
     kwargs.setdefault("client_secret", TEST_CLIENT_SECRET)
-    return FakeZoom(snapshots, **kwargs)
+    return FaultyZoom(snapshots, **kwargs)
 
 
 def zoom_user(number: int, *, status: str = "active", zoom_type: int = 2, **fields: Any) -> dict:
