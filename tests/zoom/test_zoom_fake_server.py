@@ -85,6 +85,39 @@ def test_status_lists_are_fetched_concurrently():
     assert not barrier.broken
 
 
+def round_robin(pages: dict[str, int], groups: list[list[str]]) -> list[tuple[str, int]]:
+    """``(status, page number)`` in the order the fetch yields them: page 1 of each list of a group, then 2..."""
+    order = []
+    for group in groups:
+        for number in range(1, max(pages[status] for status in group) + 1):
+            order += [(status, number) for status in group if number <= pages[status]]
+    return order
+
+
+@pytest.mark.parametrize(
+    ("workers", "groups"),
+    [(3, [["active", "inactive", "pending"]]), (2, [["active", "inactive"], ["pending"]])],
+)
+def test_the_order_of_the_users_does_not_depend_on_which_list_answers_first(workers, groups):
+    # 20 active, 12 inactive, 10 pending users, 4 a page: 5, 3 and 3 pages.
+    users = account(active=20, inactive=12, pending=10)
+    expected = [
+        status
+        for status, number in round_robin({"active": 5, "inactive": 3, "pending": 3}, groups)
+        for _ in range(min(4, {"active": 20, "inactive": 12, "pending": 10}[status] - 4 * (number - 1)))
+    ]
+    orders = []
+    for slow in ("active", "pending"):  # one run where the active list lags, one where the pending list does
+        with fake_zoom([users]) as zoom:
+            zoom.faults.delay(0.05, path="/v2/users", when=lambda r, slow=slow: r.query.get("status") == slow)
+            provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=4, workers=workers)
+            items, _ = sync(provider, zoom.settings())
+        orders.append([item.key for item in users_of(items)])
+        assert [item.status.value for item in users_of(items)] == expected
+
+    assert orders[0] == orders[1]
+
+
 def test_snapshots_are_served_under_prefixes():
     first, second = account(active=2), account(active=3, pending=1)
     with fake_zoom([first, second]) as zoom:
