@@ -37,7 +37,8 @@ class ZoomProvider(Provider[ZoomClient]):
     :param policy: how every request of this provider waits, retries and times out; the connection settings
         ``max_retry_wait`` and ``request_timeout`` override its fields of the same names.
     :param page_size: users per page (Zoom allows 300; newer accounts 2000).
-    :param workers: how many status lists are fetched at once (1 = one after the other).
+    :param workers: how many status lists are fetched at once (1 = one after the other); the users come out in
+        the same order whatever the timing (see :func:`~seatkeeper_zoom.users.stream_pages`).
     :param addon_workers: how many users' settings are read at once when ``fetch_addons`` is on (1 = one after
         the other, in the fetching thread).
     """
