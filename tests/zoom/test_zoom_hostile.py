@@ -70,8 +70,12 @@ def test_a_stop_request_ends_a_long_retry_after_wait_at_once(stop_flag):
         stopper = threading.Timer(0.2, cancel.request_stop, args=("interrupted by Ctrl-C",))
         fetching.start()
         stopper.start()
-        fetching.join(timeout=30)  # generous: without the stop, the wait alone is 299 s
-        session.close()
+        try:
+            fetching.join(timeout=30)  # generous: without the stop, the wait alone is 299 s
+        finally:
+            stopper.cancel()  # a stop must not fire after the test (the fixture's reset) and leak into the next
+            stopper.join()
+            session.close()
 
         assert not fetching.is_alive(), "the Retry-After wait was not ended by the stop request"
         [error] = outcome
