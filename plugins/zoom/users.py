@@ -46,17 +46,18 @@ def _ordinal_page(number: int, status: str) -> str:
 
 
 def page_limit(first: dict, page_size: int) -> int:
-    """How many pages a list may have, from what its first page announces (``page_count``, else ``total_records``).
+    """How many pages a list may have, from what its first page announces (``page_count``, ``total_records``).
 
     The margin lets users added during the sync through; without any announcement the limit is generous.
     """
-    pages = _count(first.get("page_count"))
-    if pages is None:
-        total = _count(first.get("total_records"))
-        size = _count(first.get("page_size")) or page_size
-        pages = math.ceil(total / size) if total is not None else None
-    if pages is None:
+    estimates = []
+    if (pages := _count(first.get("page_count"))) is not None:
+        estimates.append(pages)
+    if (total := _count(first.get("total_records"))) is not None:
+        estimates.append(math.ceil(total / (_count(first.get("page_size")) or page_size)))
+    if not estimates:
         return UNANNOUNCED_PAGE_LIMIT
+    pages = max(estimates)  # the larger, should one of them be off
     return pages + max(PAGE_MARGIN, pages // 10)
 
 

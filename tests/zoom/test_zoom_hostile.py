@@ -22,6 +22,7 @@ from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.addons import addons_enabled
 from seatkeeper_zoom.client import ZoomClient
 from seatkeeper_zoom.transport import RetryPolicy
+from seatkeeper_zoom.users import UNANNOUNCED_PAGE_LIMIT, page_limit
 
 from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, account, fake_zoom, users_of
 
@@ -101,6 +102,21 @@ def test_a_list_that_keeps_giving_page_tokens_stops_near_the_announced_count():
         "than its first page announced: the sync stopped instead of paging forever; try again later"
     )
     assert len(list_requests(zoom, "active")) == 6  # 3 announced + a margin of 3
+
+
+@pytest.mark.parametrize(
+    ("first_page", "limit"),
+    [
+        ({"page_count": 3, "total_records": 20, "page_size": 8}, 6),  # a margin of 3 pages at least
+        ({"page_count": 100}, 110),  # ... or a tenth
+        ({"total_records": 45, "page_size": 10}, 8),  # no page_count: from the total and Zoom's page size
+        ({"total_records": 45}, 8),  # ... or the page size asked for
+        ({"page_count": 0, "total_records": 30, "page_size": 10}, 6),  # the larger of the two
+        ({"page_count": "3", "total_records": None}, UNANNOUNCED_PAGE_LIMIT),  # nothing usable announced
+    ],
+)
+def test_the_page_limit_follows_what_the_first_page_announces(first_page, limit):
+    assert page_limit(first_page, page_size=10) == limit
 
 
 def test_a_list_that_grows_a_little_during_the_sync_is_still_followed():
