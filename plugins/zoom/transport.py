@@ -59,8 +59,9 @@ class RetryPolicy:
     :param timeout: ``(connect, read)`` timeouts in seconds: the longest silence of the server while connecting
         and while answering.
     :param request_timeout: the most seconds one attempt of a request may take, from sending it to the last
-        byte of its answer (a server trickling its answer is cut off; the connection setting
-        ``request_timeout`` overrides it).
+        byte of its answer; checked as the body arrives, so a server trickling its answer is cut off (the
+        status line and headers are bounded by the read timeout of each socket read only). The connection
+        setting ``request_timeout`` overrides it.
     """
 
     sleep: Sleep = cancel.sleep
