@@ -161,13 +161,15 @@ def check_connections(
     providers: Mapping[str, Provider],
     environ: Mapping[str, str] | None = None,
     selected: Iterable[ConnectionConfig] | None = None,
+    *,
+    broken_plugins: Iterable[str] = (),
 ) -> dict[str, ConfigError]:
     """Resolve every connection's settings before any sync starts; the broken ones, by name, with their error.
 
     ``selected`` defaults to all of :func:`connections`. Each error is one line naming the fix: an unknown
-    provider (naming the installed ones), an unknown setting (with a did-you-mean), a missing ``_env``
-    variable, a missing required setting or environment variable, a value of the wrong type. An empty
-    result means every connection can start.
+    provider (naming the installed ones, and ``broken_plugins``, the plugins that failed to load), an
+    unknown setting (with a did-you-mean), a missing ``_env`` variable, a missing required setting or
+    environment variable, a value of the wrong type. An empty result means every connection can start.
     """
     environ = os.environ if environ is None else environ
     if selected is None:
@@ -177,7 +179,7 @@ def check_connections(
         provider = providers.get(connection.provider)
         try:
             if provider is None:
-                raise ConfigError(_unknown_provider_message(connection, providers, config))
+                raise ConfigError(_unknown_provider_message(connection, providers, config, broken_plugins))
             resolve_settings(connection, provider, config, environ)
         except ConfigError as error:
             problems[connection.name] = error
@@ -235,11 +237,13 @@ def _check_default_connection_env(connection: ConnectionConfig, provider: Provid
         return
     present = [s.env for s in settings if _env_value(environ, s.env)]
     needs = ", ".join(f"{s.env} ({s.description})" for s in missing)
-    it = "it" if len(missing) == 1 else "them"
-    because = f" (the default connection {connection.name!r} exists because {', '.join(present)} {'is' if len(present) == 1 else 'are'} set)"
-    raise ConfigError(
-        f"connection {connection.name!r} needs {needs}: set {it} in the environment{because if present else ''}"
+    message = (
+        f"connection {connection.name!r} needs {needs}: set {'it' if len(missing) == 1 else 'them'} in the environment"
     )
+    if present:  # say why a connection the user never wrote down exists at all
+        verb = "is" if len(present) == 1 else "are"
+        message += f" (the default connection {connection.name!r} exists because {', '.join(present)} {verb} set)"
+    raise ConfigError(message)
 
 
 def _setting_value(connection, setting, config, environ) -> str | None:
@@ -281,12 +285,14 @@ def _setting_value(connection, setting, config, environ) -> str | None:
     return setting.default
 
 
-def _unknown_provider_message(connection: ConnectionConfig, providers: Mapping[str, Provider], config) -> str:
+def _unknown_provider_message(connection: ConnectionConfig, providers, config, broken_plugins: Iterable[str]) -> str:
     installed = ", ".join(sorted(providers)) or "none"
     hint = _did_you_mean(connection.provider, providers, "{!r}")
+    broken = ", ".join(sorted(broken_plugins))
+    failed = f"; plugins that failed to load: {broken}" if broken else ""
     return (
         f"connection {connection.name!r} in {config.path}: unknown provider {connection.provider!r}{hint} "
-        f"(installed providers: {installed}; see `seatkeeper providers`)"
+        f"(installed providers: {installed}{failed}; see `seatkeeper providers`)"
     )
 
 

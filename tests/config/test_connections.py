@@ -127,3 +127,12 @@ def test_a_check_error_is_a_config_error(tmp_path):
     config = config_of(tmp_path, "[connections.a]\nprovider = 'nope'\n")
     assert isinstance(check_connections(config, {}, {})["a"], ConfigError)
     assert "(installed providers: none;" in str(check_connections(config, {}, {})["a"])
+
+
+def test_an_unknown_provider_names_the_plugins_that_failed_to_load(tmp_path):
+    config = config_of(tmp_path, "[connections.half]\nprovider = 'halfway'\n")
+    problems = check_connections(config, PROVIDERS, {}, broken_plugins=["hookraises"])
+    assert str(problems["half"]).endswith(
+        "unknown provider 'halfway' (installed providers: file, pair; plugins that failed to load: hookraises; "
+        "see `seatkeeper providers`)"
+    )
