@@ -105,10 +105,15 @@ def test_zoom_connection_from_environment(run_sync, environment, expected):
         (
             "[connections.zoom-emea]\nprovider = 'zoom'\naccount_id = 42\nclient_id = ['c']\n",
             {},
+            "account_id must be a string: write the number in quotes",
+        ),
+        (
+            "[connections.zoom-emea]\nprovider = 'zoom'\naccount_id = 'a'\nclient_id = ['c']\n",
+            {},
             "client_id must be a string",
         ),
     ],
-    ids=["empty secret in file", "secret variable empty", "misspelt setting", "wrong type"],
+    ids=["empty secret in file", "secret variable empty", "misspelt setting", "number", "wrong type"],
 )
 def test_zoom_connection_from_the_config_file(run_sync, config, environment, expected):
     assert_one_line(run_sync(environment, config), expected)
