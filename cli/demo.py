@@ -13,13 +13,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import db, paths
-from .config import ConnectionConfig, load_config
-from .errors import SeatkeeperError
-from .plugins import Plugins
-from .reports.generate import write_demo_reports
-from .reports.settings import report_settings
-from .sync import sync_connection
+from seatkeeper import db, paths
+from seatkeeper.config import ConnectionConfig, load_config
+from seatkeeper.errors import ConfigError, SeatkeeperError
+from seatkeeper.plugins import Plugins
+from seatkeeper.reports.generate import write_demo_reports
+from seatkeeper.reports.settings import report_settings
+from seatkeeper.sync import sync_connection
 
 DATABASE_NAME = "seatkeeper-demo.db"
 DEMO_STALE_AFTER_DAYS = 35
@@ -42,7 +42,10 @@ class DemoOutcome:
 
 def fresh_database(directory: Path) -> Path:
     """An empty demo database file in ``directory`` (an earlier demo's file is replaced)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in the way, no permission
+        raise ConfigError(f"cannot use {directory} for the demo: {error.strerror or error}") from None
     path = directory / DATABASE_NAME
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
