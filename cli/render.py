@@ -19,6 +19,7 @@ from .console import clean
 
 #: The widest a table gets on a terminal unless ``--wide`` is given.
 TABLE_WIDTH = 120
+_GAP = 3  # what rich puts between two columns of a SIMPLE_HEAD table without edge padding
 
 
 class Format(enum.StrEnum):
@@ -81,11 +82,29 @@ def to_tsv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, title: str | None, wide: bool) -> None:
-    """Rows as a rich table on the terminal; cells too long for the width end in an ellipsis."""
-    table = Table(title=clean(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="ellipsis", no_wrap=not wide)
-    for row in rows:
-        table.add_row(*[Text(cell(row.get(column))) for column in columns])
-    width = None if wide else min(console.stdout.width, TABLE_WIDTH)
-    console.stdout.print(table, markup=False, highlight=False, width=width)
+    """Rows as a rich table on the terminal; without ``wide``, long values end in an ellipsis to fit the width."""
+    headers = [column.replace("_", " ") for column in columns]
+    cells = [[cell(row.get(column)) for column in columns] for row in rows]
+    limit = None if wide else min(console.stdout.width, TABLE_WIDTH)
+    widths = None if limit is None else fitted_widths(headers, cells, limit)
+    table = Table(title=clean(title) if title else None, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for index, header in enumerate(headers):
+        # --wide shows whole values, folded onto more lines when the terminal is too narrow for them.
+        overflow = "fold" if wide else "ellipsis"
+        table.add_column(header, overflow=overflow, no_wrap=not wide, width=widths[index] if widths else None)
+    for values in cells:
+        table.add_row(*[Text(value) for value in values])
+    console.stdout.print(table, markup=False, highlight=False)
+
+
+def fitted_widths(headers: Sequence[str], cells: Sequence[Sequence[str]], limit: int) -> list[int]:
+    """Column widths that fit ``limit``: each as wide as its longest value, the widest cut first (never below its
+    header)."""
+    widths = [max([len(header), *(len(values[index]) for values in cells)]) for index, header in enumerate(headers)]
+    budget = limit - _GAP * (len(widths) - 1)
+    while sum(widths) > budget:
+        cuttable = [index for index, width in enumerate(widths) if width > len(headers[index])]
+        if not cuttable:
+            break  # even the headers do not fit: rich squeezes them to the terminal
+        widths[max(cuttable, key=widths.__getitem__)] -= 1
+    return widths
