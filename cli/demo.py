@@ -40,12 +40,21 @@ class DemoOutcome:
         return f"sqlite:///{self.database_path}"
 
 
-def fresh_database(directory: Path) -> Path:
-    """An empty demo database file in ``directory`` (an earlier demo's file is replaced)."""
+def demo_directory(directory: Path | None = None) -> Path:
+    """The demo's folder (default: the data dir's ``demo/``), created; a ConfigError if it cannot be."""
+    directory = directory or paths.data_dir() / "demo"
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"--directory {directory} is a file, not a folder: give a folder for the demo database")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:  # a file in the way, no permission
+    except OSError as error:  # a file in the way further up, no permission
         raise ConfigError(f"cannot use {directory} for the demo: {error.strerror or error}") from None
+    return directory
+
+
+def fresh_database(directory: Path) -> Path:
+    """An empty demo database file in ``directory`` (an earlier demo's file is replaced)."""
+    directory = demo_directory(directory)
     path = directory / DATABASE_NAME
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -54,7 +63,7 @@ def fresh_database(directory: Path) -> Path:
 
 def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: Console | None = None) -> DemoOutcome:
     """Sync every provider's demo snapshots into a fresh demo database, then write its config and reports."""
-    directory = directory or paths.data_dir() / "demo"
+    directory = demo_directory(directory)
     outcome = DemoOutcome(fresh_database(directory))
     engine = db.open_engine(outcome.database_url)
     prices: dict[str, tuple[str, dict[str, float]]] = {}

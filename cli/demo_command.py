@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from seatkeeper.app import App
-from seatkeeper.errors import ConfigError
 
 from . import console
 
@@ -22,8 +21,7 @@ def demo(
     """Run the real sync over bundled sample data (no credentials needed) into a fresh demo database."""
     from . import demo as demo_job  # the demo composes sync and reports: imported only when it runs
 
-    if directory is not None and directory.exists() and not directory.is_dir():
-        raise ConfigError(f"--directory {directory} is a file, not a folder: give a folder for the demo database")
+    directory = demo_job.demo_directory(directory)  # before any output: a bad folder is the only line printed
     state: App = ctx.obj
     console.stderr.print(
         "[bold]seatkeeper demo[/bold]: syncing bundled SAMPLE data (not a real account) into a demo database"

@@ -8,7 +8,6 @@ period to record their runs as interrupted, then the command exits without them.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -32,32 +31,36 @@ def run_all(jobs: Sequence[Callable[[], T]], *, workers: int) -> list[T]:
     errors: list[BaseException] = []
     pending = list(enumerate(jobs))
     lock = threading.Lock()
+    count = max(1, min(workers, len(jobs)))
+    running = [count]
+    all_ended = threading.Event()
 
     def work() -> None:
-        while not cancel.stop_requested():
+        try:
+            while not cancel.stop_requested():
+                with lock:
+                    if not pending:
+                        return
+                    index, job = pending.pop(0)
+                try:
+                    results[index] = job()
+                except BaseException as error:  # reported to the main thread, which decides
+                    errors.append(error)
+        finally:
             with lock:
-                if not pending:
-                    return
-                index, job = pending.pop(0)
-            try:
-                results[index] = job()
-            except BaseException as error:  # reported to the main thread, which decides
-                errors.append(error)
+                running[0] -= 1
+                if not running[0]:
+                    all_ended.set()
 
-    threads = [
-        threading.Thread(target=work, name=f"seatkeeper-sync-{n}", daemon=True)
-        for n in range(max(1, min(workers, len(jobs))))
-    ]
-    for thread in threads:
-        thread.start()
+    for n in range(count):
+        threading.Thread(target=work, name=f"seatkeeper-sync-{n}", daemon=True).start()
+    # Waiting on an event, not Thread.join: a join that a signal interrupts leaves the thread looking ended on
+    # Python 3.11, so the grace period below would not wait for it.
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(_POLL_SECONDS)  # a timed join lets the signal handler run in this thread
+        while not all_ended.wait(_POLL_SECONDS):  # a timed wait lets the signal handler run in this thread
+            pass
     except KeyboardInterrupt:
-        deadline = time.monotonic() + GRACE_SECONDS
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        all_ended.wait(GRACE_SECONDS)
         raise
     if errors:
         raise errors[0]
