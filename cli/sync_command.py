@@ -18,9 +18,6 @@ from seatkeeper.sync import SyncResult, sync_connection
 
 from . import console, signals, workers
 
-# The engine takes allow_shrink from its next version on; until then the option is accepted and not passed.
-_ENGINE_TAKES_ALLOW_SHRINK = "allow_shrink" in inspect.signature(sync_connection).parameters
-
 
 @dataclass
 class Synced:
@@ -73,7 +70,10 @@ def run_syncs(
     stops them all (see :mod:`.signals`).
     """
     engine = state.engine  # opened (and upgraded) once, before any thread needs it
-    options = {"allow_empty": allow_empty} | ({"allow_shrink": allow_shrink} if _ENGINE_TAKES_ALLOW_SHRINK else {})
+    options: dict[str, bool] = {"allow_empty": allow_empty}
+    # The engine takes allow_shrink from its next version on; until then the option is accepted and not passed.
+    if "allow_shrink" in inspect.signature(sync_connection).parameters:
+        options["allow_shrink"] = allow_shrink
     signals.stopping_syncs()
     with Progress(
         TextColumn("{task.description}"),

@@ -162,7 +162,19 @@ def test_the_sync_summary_counts_duplicates(cli_run, provider):
     assert out.splitlines() == ["listprovider: 2 seats — 2 added, 0 changed, 0 removed, 0 unchanged, 1 duplicates"]
 
 
-def test_sync_accepts_allow_shrink(cli_run, provider):
+@pytest.mark.parametrize(("args", "passed"), [(["--allow-shrink"], True), ([], False)])
+def test_sync_passes_allow_shrink_to_the_engine(cli_run, provider, monkeypatch, args, passed):
+    from seatkeeper.cli import sync_command
+
+    seen = []
+
+    def engine_with_allow_shrink(*positional, allow_shrink: bool = False, **options):
+        # The engine's next version takes allow_shrink; this one stands in for it and runs the real sync.
+        seen.append(allow_shrink)
+        return sync_connection(*positional, **options)
+
+    monkeypatch.setattr(sync_command, "sync_connection", engine_with_allow_shrink)
     provider.users = [user(1)]
-    code, _, err = cli_run("sync", "--allow-shrink")
+    code, _, err = cli_run("sync", *args)
     assert code == 0, err
+    assert seen == [passed]
