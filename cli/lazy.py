@@ -34,10 +34,6 @@ class LazyCommand(TyperCommand):
         """Parse the arguments with the real command: its context runs it."""
         return self.real().make_context(info_name, args, parent=parent, **extra)
 
-    def get_params(self, ctx: Any) -> list[Any]:
-        """The real command's parameters (for completion and help)."""
-        return self.real().get_params(ctx)
-
 
 #: The commands in the order the help lists them: name -> (module, function, the first line of its docstring).
 COMMANDS: dict[str, tuple[str, str, str]] = {

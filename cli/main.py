@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from typer.core import TyperGroup
+import typer
 
 from seatkeeper.errors import ConfigError, Interrupted, SeatkeeperError, first_line
 
@@ -24,19 +24,22 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run ``seatkeeper ARGV`` and return its exit code; errors are printed as one line on stderr."""
+    args = sys.argv[1:] if argv is None else list(argv)
     with signals.handled():
         try:
-            code = app(args=argv, prog_name="seatkeeper", standalone_mode=False)
+            code = app(args=args or ["--help"], prog_name="seatkeeper", standalone_mode=False)
         except (KeyboardInterrupt, Interrupted):
             console.err(signals.message())
             return signals.exit_code()
         except SeatkeeperError as error:
             console.err(f"Error: {first_line(error)}")
             return error.exit_code
+        except typer.TyperException as error:  # the public base of click's usage errors
+            return _usage_error(error)
+        except BrokenPipeError:  # `seatkeeper licenses | head`: the reader has gone, say nothing more
+            _silence_stdout()
+            return 1
         except Exception as error:
-            usage = _usage_error(error)
-            if usage is not None:
-                return usage
             if os.environ.get("SEATKEEPER_DEBUG"):
                 raise
             console.err(
@@ -50,18 +53,16 @@ def run(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def _usage_error(error: Exception) -> int | None:
-    """Print a command-line usage error (click's) as one line and return its exit code; None if not one."""
-    exit_code = getattr(error, "exit_code", None)
-    format_message = getattr(error, "format_message", None)
-    if not isinstance(exit_code, int) or format_message is None:
-        return None
+def _usage_error(error: typer.TyperException) -> int:
+    """Print a command-line usage error as one line, pointing at the help, and return its exit code (2)."""
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
     context = getattr(error, "ctx", None)
-    if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
-        console.stdout.print(context.get_help(), markup=False, highlight=False)
-        return 0
     hint = f" (see `{context.command_path} --help`)" if context is not None else ""
-    if context is not None and isinstance(context.command, TyperGroup) and "command" in format_message().lower():
-        hint = f" (see `{context.command_path} --help` for the commands)"
-    console.err(f"Error: {format_message()}{hint}")
-    return exit_code if exit_code else ConfigError.exit_code
+    console.err(f"Error: {message}{hint}")
+    return getattr(error, "exit_code", None) or ConfigError.exit_code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

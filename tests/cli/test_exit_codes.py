@@ -89,3 +89,29 @@ def test_the_codes_reach_the_shell(tmp_path, args, code, expected):
     )
     assert done.returncode == code, done
     assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_reader_that_went_away_is_no_error_message(tmp_path):
+    """``seatkeeper providers | head -0``: the closed pipe ends the command quietly."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "seatkeeper", "providers", "--format", "json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == ""
+
+
+def test_no_arguments_shows_the_help(cli_run):
+    code, out, err = cli_run()
+    assert code == 0 and "Usage: seatkeeper" in out and "licenses" in out and err == ""
