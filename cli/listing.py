@@ -48,7 +48,7 @@ RUN_COLUMNS = [
     "error",
 ]
 RUN_TABLE_COLUMNS = ["id", "connection", "started_at", "outcome", "seen", "added", "changed", "removed", "error"]
-CONNECTION_COLUMNS = ["connection", "provider", "last_sync_at", "outcome", "error"]
+CONNECTION_COLUMNS = ["connection", "provider", "configured", "last_sync_at", "outcome", "error"]
 PROVIDER_COLUMNS = ["provider", "title", "package", "version", "settings"]
 
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
@@ -134,16 +134,24 @@ def runs(
 
 
 def connections(ctx: typer.Context, format: FormatOption = Format.table) -> None:
-    """Show each connection's provider and last sync, and the config file and database in use."""
+    """Show each connection's provider and last sync, and the config file and database in use.
+
+    The configured connections come first; connections only the database knows (no longer configured, or synced
+    with another config file) follow, so every connection `licenses` can show is listed.
+    """
     state: App = ctx.obj
     latest = queries.latest_runs(state.engine)
+    configured = {name: connection.provider for name, connection in state.connections().items()}
+    stored = queries.stored_connections(state.engine)
+    listed = list(configured.items()) + sorted(item for item in stored.items() if item[0] not in configured)
     rows: list[dict[str, Any]] = []
-    for name, connection in state.connections().items():
+    for name, provider in listed:
         run = latest.get(name, {})
         rows.append(
             {
                 "connection": name,
-                "provider": connection.provider,
+                "provider": provider,
+                "configured": name in configured,
                 "last_sync_at": run.get("started_at"),
                 "outcome": run.get("outcome"),
                 "error": run.get("error"),

@@ -46,16 +46,38 @@ def test_connections_shows_each_connection_its_last_sync_and_what_is_in_use(cli_
         ("beta", "listprovider", "failed"),
         ("listprovider", "listprovider", None),  # from LISTPROVIDER_TOKEN, never synced
     ]
+    assert all(c["configured"] for c in shown["connections"])
     assert shown["connections"][0]["last_sync_at"].startswith(str(datetime.now(UTC).year))
     assert "UNSET_TOKEN" in shown["connections"][1]["error"]
 
     code, out, err = cli_run("connections")  # piped: rows on stdout, the context on stderr
-    assert out.splitlines()[0].split("\t") == ["connection", "provider", "last_sync_at", "outcome", "error"]
-    assert out.splitlines()[1].split("\t")[::3] == ["alpha", "succeeded"]
+    assert out.splitlines()[0].split("\t") == [
+        "connection",
+        "provider",
+        "configured",
+        "last_sync_at",
+        "outcome",
+        "error",
+    ]
+    assert out.splitlines()[1].split("\t")[:3] + out.splitlines()[1].split("\t")[4:5] == [
+        "alpha",
+        "listprovider",
+        "yes",
+        "succeeded",
+    ]
     assert f"config file: {config}" in err and "database: sqlite:///" in err
 
     code, out, _ = cli_run("connections", "--format", "csv")
-    assert out.splitlines()[0] == "connection,provider,last_sync_at,outcome,error"
+    assert out.splitlines()[0] == "connection,provider,configured,last_sync_at,outcome,error"
+
+    write_config("[connections.gamma]\nprovider = 'listprovider'\ntoken_env = 'LISTPROVIDER_TOKEN'\n")
+    code, out, _ = cli_run("connections", "--format", "json")
+    assert [(c["connection"], c["configured"], c["outcome"]) for c in json.loads(out)["connections"]] == [
+        ("gamma", True, None),
+        ("listprovider", True, None),
+        ("alpha", False, "succeeded"),  # no longer configured, still stored: listed after the configured ones
+        ("beta", False, "failed"),
+    ]
 
 
 def test_connections_before_any_sync(cli_run, tmp_path):
@@ -67,7 +89,7 @@ def test_connections_before_any_sync(cli_run, tmp_path):
         ("listprovider", None, None)
     ]
     code, out, err = cli_run("connections")
-    assert out.splitlines()[1].split("\t")[:4] == ["listprovider", "listprovider", "", "never synced"]
+    assert out.splitlines()[1].split("\t")[:5] == ["listprovider", "listprovider", "yes", "", "never synced"]
     assert "(not found: environment variables only)" in err
 
 
