@@ -9,13 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .locks import sync_in_progress
-from .models import Connection, PlanUsage, Seat, SyncRun
+from .models import activity_t, connection_t, plan_t, run_t, seat_t
 from .runs import KILLED, RunOutcome
-
-connection_t = Connection.__table__
-seat_t = Seat.__table__
-run_t = SyncRun.__table__
-plan_t = PlanUsage.__table__
 
 SEAT_COLUMNS = (
     connection_t.c.provider.label("provider"),
@@ -49,8 +44,13 @@ def seats(
     status: str | None = None,
     billable: bool | None = None,
 ) -> list[dict[str, Any]]:
-    """Seats currently held (or held at ``as_of``), filtered, ordered by provider, connection and email."""
-    query = sa.select(*SEAT_COLUMNS).join(connection_t, seat_t.c.connection_id == connection_t.c.id)
+    """Seats currently held (or held at ``as_of``), filtered, ordered by provider, connection and email.
+
+    With ``as_of``, ``last_activity_at`` is the seat's activity as of that moment (:func:`activity_as_of`), not
+    the latest one stored.
+    """
+    columns = SEAT_COLUMNS if as_of is None else [*SEAT_COLUMNS[:-4], activity_as_of(as_of), *SEAT_COLUMNS[-3:]]
+    query = sa.select(*columns).join(connection_t, seat_t.c.connection_id == connection_t.c.id)
     query = query.where(seat_t.c.seen_until.is_(None) if as_of is None else held_at(as_of))
     if provider:
         query = query.where(connection_t.c.provider == provider)
@@ -65,34 +65,71 @@ def seats(
         return [dict(row._mapping) for row in db.execute(query)]
 
 
+def activity_as_of(when: datetime) -> sa.Label[Any]:
+    """The seat's last activity as a sync saw it by ``when``: from ``seat_activity``, the value of the latest month
+    at or before ``when`` whose value is not after ``when`` (a later value of the same month is skipped)."""
+    return (
+        sa.select(activity_t.c.last_activity_at)
+        .where(
+            activity_t.c.connection_id == seat_t.c.connection_id,
+            activity_t.c.seat_key == seat_t.c.seat_key,
+            activity_t.c.month <= when.strftime("%Y-%m"),
+            sa.or_(activity_t.c.last_activity_at.is_(None), activity_t.c.last_activity_at <= when),
+        )
+        .order_by(activity_t.c.month.desc())
+        .limit(1)
+        .correlate(seat_t)
+        .scalar_subquery()
+        .label("last_activity_at")
+    )
+
+
+def stored_connections(engine: Engine) -> dict[str, str]:
+    """Every connection the database knows (configured or not any more): name -> provider."""
+    with engine.connect() as db:
+        return dict(db.execute(sa.select(connection_t.c.name, connection_t.c.provider)).all())
+
+
+def latest_runs(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Each stored connection's latest run (as :func:`recent_runs` shows it), by connection name."""
+    latest = sa.select(sa.func.max(run_t.c.id)).group_by(run_t.c.connection_id).scalar_subquery()
+    runs = _shown(engine, _RUN_QUERY.where(run_t.c.id.in_(latest)))
+    return {run["connection"]: run for run in runs}
+
+
 def recent_runs(engine: Engine, limit: int = 20, connection: str | None = None) -> list[dict[str, Any]]:
     """The latest sync runs, newest first.
 
     A run recorded as running whose connection no live process is syncing is shown as ``interrupted``: its
     process was killed before it could record its end.
     """
-    query = (
-        sa.select(
-            run_t.c.id,
-            connection_t.c.name.label("connection"),
-            connection_t.c.provider,
-            run_t.c.started_at,
-            run_t.c.finished_at,
-            run_t.c.outcome,
-            run_t.c.seen,
-            run_t.c.added,
-            run_t.c.changed,
-            run_t.c.removed,
-            run_t.c.rejected,
-            run_t.c.error,
-            run_t.c.notes,
-        )
-        .join(connection_t, run_t.c.connection_id == connection_t.c.id)
-        .order_by(run_t.c.started_at.desc(), run_t.c.id.desc())
-        .limit(limit)
-    )
+    query = _RUN_QUERY.order_by(run_t.c.started_at.desc(), run_t.c.id.desc()).limit(limit)
     if connection:
         query = query.where(connection_t.c.name == connection)
+    return _shown(engine, query)
+
+
+_RUN_QUERY = sa.select(
+    run_t.c.id,
+    connection_t.c.name.label("connection"),
+    connection_t.c.provider,
+    run_t.c.started_at,
+    run_t.c.finished_at,
+    run_t.c.outcome,
+    run_t.c.seen,
+    run_t.c.added,
+    run_t.c.changed,
+    run_t.c.removed,
+    run_t.c.unchanged,
+    run_t.c.rejected,
+    run_t.c.duplicates,
+    run_t.c.error,
+    run_t.c.notes,
+).join(connection_t, run_t.c.connection_id == connection_t.c.id)
+
+
+def _shown(engine: Engine, query: sa.Select) -> list[dict[str, Any]]:
+    """The runs of ``query``, a run left running by a process that is gone shown as interrupted."""
     with engine.connect() as db:
         runs = [dict(row._mapping) for row in db.execute(query)]
     live: dict[str, bool] = {}
@@ -120,7 +157,7 @@ def plans(engine: Engine, *, as_of: datetime | None = None) -> list[dict[str, An
     A connection whose provider reports no plans has no rows.
     """
     latest = sa.select(run_t.c.connection_id, sa.func.max(run_t.c.id).label("run_id")).where(
-        run_t.c.outcome == RunOutcome.SUCCEEDED.value
+        run_t.c.outcome == RunOutcome.SUCCEEDED
     )
     if as_of is not None:
         latest = latest.where(run_t.c.started_at <= as_of)

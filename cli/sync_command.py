@@ -1,0 +1,121 @@
+"""``seatkeeper sync``: sync the configured connections, several at a time, and print one line for each."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from seatkeeper import cancel, store
+from seatkeeper.app import App
+from seatkeeper.config import ConnectionConfig, resolve_settings
+from seatkeeper.errors import ConfigError
+from seatkeeper.sync import SyncResult, sync_connection
+
+from . import console, signals, workers
+
+
+@dataclass
+class Synced:
+    """One connection's sync result, and whether it failed on its configuration (exit code 2)."""
+
+    result: SyncResult
+    config_error: bool = False
+
+
+def sync(
+    ctx: typer.Context,
+    connections: Annotated[
+        list[str] | None, typer.Argument(help="Connections to sync (default: all).", show_default=False)
+    ] = None,
+    allow_empty: Annotated[bool, typer.Option(help="Accept a provider answer with no users at all.")] = False,
+    allow_shrink: Annotated[
+        bool, typer.Option(help="Accept an answer with far fewer users than are stored (a real shrink).")
+    ] = False,
+    jobs: Annotated[int, typer.Option(help="How many connections to sync at the same time.", min=1, max=16)] = 1,
+) -> None:
+    """Fetch every configured connection's users and store their seats.
+
+    Exits 1 if a sync failed, 2 if a connection's configuration is wrong.
+    """
+    state: App = ctx.obj
+    names = list(dict.fromkeys(connections or []))  # `sync a a` syncs a once
+    selected = state.select_connections(names)
+    synced = run_syncs(state, selected, allow_empty=allow_empty, allow_shrink=allow_shrink, jobs=jobs)
+    for warning in state.config.warnings:
+        console.err(warning)
+    print_sync_summary([item.result for item in synced])
+    if any(item.config_error for item in synced):
+        raise typer.Exit(ConfigError.exit_code)
+    if not all(item.result.ok for item in synced):
+        raise typer.Exit(1)
+
+
+def run_syncs(
+    state: App,
+    selected: list[ConnectionConfig],
+    *,
+    allow_empty: bool = False,
+    allow_shrink: bool = False,
+    jobs: int = 1,
+) -> list[Synced]:
+    """Sync the connections, ``jobs`` at a time, with a progress bar each on stderr; results in config order.
+
+    A failure never stops the others. Connections are independent accounts, so running several at once mostly
+    overlaps waiting on their APIs; each still applies its changes in its own transaction. Ctrl-C or SIGTERM
+    stops them all (see :mod:`.signals`).
+    """
+    engine = state.engine  # opened (and upgraded) once, before any thread needs it
+    options: dict[str, bool] = {"allow_empty": allow_empty}
+    # The engine takes allow_shrink from its next version on; until then the option is accepted and not passed.
+    if "allow_shrink" in inspect.signature(sync_connection).parameters:
+        options["allow_shrink"] = allow_shrink
+    signals.stopping_syncs()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console.stderr,
+        transient=False,
+        disable=not console.stderr.is_terminal,
+    ) as progress:
+
+        def run_one(connection: ConnectionConfig) -> Synced:
+            task = progress.add_task(console.clean(connection.name), total=None)
+
+            def advance(advance: int = 0, total: int | None = None) -> None:
+                cancel.check()  # a provider reporting progress stops there once a stop is requested
+                progress.update(task, advance=advance, **({"total": total} if total is not None else {}))
+
+            try:
+                provider = state.plugins.provider(connection.provider)
+                settings = resolve_settings(connection, provider, state.config)
+            except ConfigError as error:
+                store.record_failed_run(engine, connection.name, connection.provider, str(error), datetime.now(UTC))
+                return Synced(SyncResult(connection.name, connection.provider, ok=False, error=str(error)), True)
+            result = sync_connection(engine, connection, provider, settings, progress=advance, **options)
+            return Synced(result)
+
+        return workers.run_all([lambda c=c: run_one(c) for c in selected], workers=jobs)
+
+
+def print_sync_summary(results: list[SyncResult]) -> None:
+    """One line per connection: counts on stdout, failures on stderr, then the run's notes."""
+    for result in results:
+        if result.ok:
+            c = result.counts
+            console.out(
+                f"{result.connection}: {c['seen']} seats — {c['added']} added, {c['changed']} changed, "
+                f"{c['removed']} removed, {c['unchanged']} unchanged"
+                + (f", {c['rejected']} rejected" if c.get("rejected") else "")
+                + (f", {c['duplicates']} duplicates" if c.get("duplicates") else "")
+            )
+        else:
+            console.err(f"{result.connection}: sync failed: {result.error}")
+        for note in result.notes:
+            console.err(f"  {note}")
