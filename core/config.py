@@ -266,6 +266,8 @@ def _setting_value(connection, setting, config, environ) -> str | None:
         value = values[setting.name]
         if isinstance(value, bool):  # TOML's true/false for a flag such as fetch_addons
             return "true" if value else "false"
+        if isinstance(value, int | float) and setting.number:
+            return str(value)
         if isinstance(value, int | float):
             # A bare number is not the text the user wrote: 0042 would be 42, 1.5e3 would be 1500.0.
             raise ConfigError(

@@ -37,6 +37,8 @@ class Setting:
     :param env: environment variable that supplies the value for the provider's default connection
         (and, for optional settings, for every connection of this provider that does not set it).
     :param default: value used when neither the config nor the environment gives one.
+    :param number: the value is a number (seconds, a count): a config file may write it bare (``30``, ``2.5``);
+        other settings must be quoted text, so an id such as ``0042`` keeps its leading zeros.
     """
 
     name: str
@@ -45,6 +47,7 @@ class Setting:
     required: bool = True
     env: str | None = None
     default: str | None = None
+    number: bool = False
 
 
 @dataclass

@@ -77,12 +77,14 @@ class ZoomProvider(Provider[ZoomClient]):
             f"Longest Retry-After wait, in seconds, before the sync stops instead (default {RetryPolicy.max_retry_wait:g})",
             required=False,
             env="ZOOM_MAX_RETRY_WAIT",
+            number=True,
         ),
         Setting(
             "request_timeout",
             f"Most seconds one request may take, answer included (default {RetryPolicy.request_timeout:g})",
             required=False,
             env="ZOOM_REQUEST_TIMEOUT",
+            number=True,
         ),
     )
 

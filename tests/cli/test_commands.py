@@ -44,8 +44,7 @@ def test_connections_shows_each_connection_its_last_sync_and_what_is_in_use(cli_
     assert [(c["connection"], c["provider"], c["outcome"]) for c in shown["connections"]] == [
         ("alpha", "listprovider", "succeeded"),
         ("beta", "listprovider", "failed"),
-        ("listprovider", "listprovider", None),  # from LISTPROVIDER_TOKEN, never synced
-    ]
+    ]  # no default "listprovider" connection from LISTPROVIDER_TOKEN: the file defines connections of it
     assert all(c["configured"] for c in shown["connections"])
     assert shown["connections"][0]["last_sync_at"].startswith(str(datetime.now(UTC).year))
     assert "UNSET_TOKEN" in shown["connections"][1]["error"]
@@ -74,7 +73,6 @@ def test_connections_shows_each_connection_its_last_sync_and_what_is_in_use(cli_
     code, out, _ = cli_run("connections", "--format", "json")
     assert [(c["connection"], c["configured"], c["outcome"]) for c in json.loads(out)["connections"]] == [
         ("gamma", True, None),
-        ("listprovider", True, None),
         ("alpha", False, "succeeded"),  # no longer configured, still stored: listed after the configured ones
         ("beta", False, "failed"),
     ]

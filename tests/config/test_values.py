@@ -69,3 +69,18 @@ def test_a_private_file_may_hold_a_literal_secret_without_a_warning(tmp_path):
     config = load_config(write(tmp_path, f"[connections.p]\nprovider = 'pair'\naccount = 'a'\ntoken = '{SECRET}'\n"))
     assert resolve_settings(config.connections["p"], PROVIDERS["pair"], config, {})["token"] == SECRET
     assert config.warnings == []
+
+
+def test_a_number_setting_may_be_written_bare_and_others_may_not(tmp_path):
+    from seatkeeper.config import ConnectionConfig, load_config, resolve_settings
+    from seatkeeper.provider import Provider, Setting
+
+    class Timed(Provider):
+        name = "timed"
+        settings = (Setting("account_id", "id"), Setting("max_wait", "seconds", required=False, number=True))
+
+    path = tmp_path / "seatkeeper.toml"
+    path.write_text('[connections.t]\nprovider = "timed"\naccount_id = "0042"\nmax_wait = 2.5\n')
+    config = load_config(path)
+    resolved = resolve_settings(config.connections["t"], Timed(), config, environ={})
+    assert resolved == {"account_id": "0042", "max_wait": "2.5"}
