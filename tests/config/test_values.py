@@ -72,7 +72,7 @@ def test_a_private_file_may_hold_a_literal_secret_without_a_warning(tmp_path):
 
 
 def test_a_number_setting_may_be_written_bare_and_others_may_not(tmp_path):
-    from seatkeeper.config import ConnectionConfig, load_config, resolve_settings
+    from seatkeeper.config import load_config, resolve_settings
     from seatkeeper.provider import Provider, Setting
 
     class Timed(Provider):
