@@ -25,6 +25,9 @@ app = typer.Typer(
 )
 
 
+REPORT_SECTIONS = ("prices", "reports")
+
+
 def _print_version(value: bool) -> None:
     if value:
         console.out(f"seatkeeper {importlib.metadata.version('seatkeeper')}")
@@ -54,5 +57,6 @@ def main_options(
     """Track paid SaaS licence seats across providers."""
     from seatkeeper.app import App  # the database layer, not needed for --help
 
-    ctx.obj = App(database_url_option=database_url, config_path=config)
+    # The report layer reads these tables of the config file; naming them here keeps core from knowing them.
+    ctx.obj = App(database_url_option=database_url, config_path=config, config_sections=REPORT_SECTIONS)
     ctx.call_on_close(ctx.obj.close)

@@ -9,7 +9,7 @@ import typer
 
 from seatkeeper import db, queries
 from seatkeeper.app import App
-from seatkeeper.errors import ConfigError
+from seatkeeper.errors import ConfigError, NoDatabase
 from seatkeeper.output import to_json
 from seatkeeper.schema import SeatStatus
 
@@ -73,7 +73,7 @@ def check_filters(state: App, *, provider: str | None = None, connection: str | 
     """Refuse a ``--provider`` or ``--connection`` that no configured or stored connection has (exit 2)."""
     if provider is None and connection is None:
         return
-    known = queries.stored_connections(state.engine)
+    known = queries.stored_connections(state.reader)
     if provider is not None:
         providers = set(state.plugins.providers) | set(known.values())
         if provider not in providers:
@@ -108,7 +108,7 @@ def licenses(
     moment = parse_as_of(as_of, datetime.now(UTC))
     check_filters(state, provider=provider, connection=connection)
     rows = queries.seats(
-        state.engine,
+        state.reader,
         as_of=moment,
         provider=provider,
         connection=connection,
@@ -128,7 +128,7 @@ def runs(
     """List recent sync runs with their outcome and counts."""
     state: App = ctx.obj
     check_filters(state, connection=connection)
-    rows = queries.recent_runs(state.engine, limit=limit, connection=connection)
+    rows = queries.recent_runs(state.reader, limit=limit, connection=connection)
     columns = RUN_COLUMNS + (["notes"] if format != Format.table else [])
     emit(rows, columns, format, title="recent syncs", table_columns=RUN_TABLE_COLUMNS, wide=wide)
 
@@ -140,9 +140,13 @@ def connections(ctx: typer.Context, format: FormatOption = Format.table) -> None
     with another config file) follow, so every connection `licenses` can show is listed.
     """
     state: App = ctx.obj
-    latest = queries.latest_runs(state.engine)
+    try:
+        engine = state.reader
+    except NoDatabase:
+        engine = None  # nothing synced yet: the configured connections, never synced
+    latest = queries.latest_runs(engine) if engine is not None else {}
     configured = {name: connection.provider for name, connection in state.connections().items()}
-    stored = queries.stored_connections(state.engine)
+    stored = queries.stored_connections(engine) if engine is not None else {}
     listed = list(configured.items()) + sorted(item for item in stored.items() if item[0] not in configured)
     rows: list[dict[str, Any]] = []
     for name, provider in listed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from seatkeeper import cancel, store
+from seatkeeper import config as config_module
 from seatkeeper.app import App
 from seatkeeper.config import ConnectionConfig, resolve_settings
 from seatkeeper.errors import ConfigError
@@ -45,14 +45,38 @@ def sync(
     state: App = ctx.obj
     names = list(dict.fromkeys(connections or []))  # `sync a a` syncs a once
     selected = state.select_connections(names)
-    synced = run_syncs(state, selected, allow_empty=allow_empty, allow_shrink=allow_shrink, jobs=jobs)
+    broken = refuse_misconfigured(state, selected)
+    ready = [connection for connection in selected if connection.name not in broken]
+    synced = run_syncs(state, ready, allow_empty=allow_empty, allow_shrink=allow_shrink, jobs=jobs) if ready else []
     for warning in state.config.warnings:
         console.err(warning)
     print_sync_summary([item.result for item in synced])
-    if any(item.config_error for item in synced):
+    if broken or any(item.config_error for item in synced):
         raise typer.Exit(ConfigError.exit_code)
     if not all(item.result.ok for item in synced):
         raise typer.Exit(1)
+
+
+def refuse_misconfigured(state: App, selected: list[ConnectionConfig]) -> dict[str, ConfigError]:
+    """Check every selected connection's configuration before any sync starts; record and report the broken ones.
+
+    Each broken connection gets a failed run (so `seatkeeper runs` and the report's freshness show it) and one
+    line on stderr, at once; the others still sync, and the command exits 2 at the end.
+    """
+    broken = config_module.check_connections(
+        state.config,
+        state.plugins.providers,
+        selected=selected,
+        broken_plugins=[plugin.name for plugin in state.plugins.broken],
+    )
+    if broken:
+        now = datetime.now(UTC)
+        for connection in selected:
+            if connection.name in broken:
+                error = str(broken[connection.name])
+                store.record_failed_run(state.engine, connection.name, connection.provider, error, now)
+                console.err(f"{connection.name}: sync failed: {error}")
+    return broken
 
 
 def run_syncs(
@@ -70,10 +94,7 @@ def run_syncs(
     stops them all (see :mod:`.signals`).
     """
     engine = state.engine  # opened (and upgraded) once, before any thread needs it
-    options: dict[str, bool] = {"allow_empty": allow_empty}
-    # The engine takes allow_shrink from its next version on; until then the option is accepted and not passed.
-    if "allow_shrink" in inspect.signature(sync_connection).parameters:
-        options["allow_shrink"] = allow_shrink
+    options: dict[str, bool] = {"allow_empty": allow_empty, "allow_shrink": allow_shrink}
     signals.stopping_syncs()
     with Progress(
         TextColumn("{task.description}"),
@@ -99,7 +120,7 @@ def run_syncs(
                 store.record_failed_run(engine, connection.name, connection.provider, str(error), datetime.now(UTC))
                 return Synced(SyncResult(connection.name, connection.provider, ok=False, error=str(error)), True)
             result = sync_connection(engine, connection, provider, settings, progress=advance, **options)
-            return Synced(result)
+            return Synced(result, result.exit_code == ConfigError.exit_code)
 
         return workers.run_all([lambda c=c: run_one(c) for c in selected], workers=jobs)
 

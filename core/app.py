@@ -21,6 +21,8 @@ class App:
 
     database_url_option: str | None = None
     config_path: Path | None = None
+    #: The top-level tables of the config file that other layers read (the composition root names them).
+    config_sections: tuple[str, ...] = ()
     plugins: Plugins = field(default_factory=get_plugins)
     _config: Config | None = None
     _engine: Engine | None = None
@@ -28,9 +30,11 @@ class App:
 
     @property
     def config(self) -> Config:
-        """The parsed config file (read on first use)."""
+        """The parsed config file (read on first use): a file the user named must exist, and top-level keys that
+        neither core nor :attr:`config_sections` knows are errors."""
         if self._config is None:
-            self._config = config_module.load_config(self.config_path)
+            path, given_by = paths.config_location(self.config_path)
+            self._config = config_module.load_config(path, given_by=given_by, sections=self.config_sections)
         return self._config
 
     @property

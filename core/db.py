@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from . import jsontext
-from .errors import ConfigError, StoreError, first_line
+from .errors import ConfigError, NoDatabase, StoreError, first_line
 from .locks import schema_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -221,7 +221,7 @@ def _require_existing(path: Path) -> None:
     try:
         path.stat()
     except (FileNotFoundError, NotADirectoryError):
-        raise StoreError(NO_DATABASE.format(where=path)) from None
+        raise NoDatabase(NO_DATABASE.format(where=path)) from None
     except OSError as error:
         raise StoreError(
             f"cannot look for the database {path}: {error.strerror}; check that this user may open its folders"
@@ -265,7 +265,7 @@ def _require_readable_schema(engine: Engine, url: str) -> None:
         names = [] if current else _schema_objects(connection)
     where = _where(engine.url)
     if current is None:
-        raise _not_seatkeeper(engine, names) if names else StoreError(NO_DATABASE.format(where=where))
+        raise _not_seatkeeper(engine, names) if names else NoDatabase(NO_DATABASE.format(where=where))
     _require_known(current, engine)
     head = head_revision()
     if current == head:

@@ -54,6 +54,8 @@ class SyncResult:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     outcome: RunOutcome = RunOutcome.FAILED
+    #: The exit code the failure calls for (the README's table): 0 when the sync succeeded.
+    exit_code: int = 1
 
 
 # The digest's text must never change: stored digests are compared with new ones, and a different digest reads
@@ -202,12 +204,12 @@ def sync_connection(
                 plans = [plan.model_dump() for plan in collector.plans.values()]
                 staging.apply(run_id, now, now.strftime("%Y-%m"), plans, counts, notes, clock())
         except Interrupted as error:
-            result.error, result.outcome = str(error), RunOutcome.INTERRUPTED
+            result.error, result.outcome, result.exit_code = str(error), RunOutcome.INTERRUPTED, error.exit_code
         except KeyboardInterrupt:
             store.fail_run(engine, run_id, "interrupted", clock(), outcome=RunOutcome.INTERRUPTED)
             raise
         except SeatkeeperError as error:
-            result.error = redact(str(error), secrets)
+            result.error, result.exit_code = redact(str(error), secrets), error.exit_code
         except sa.exc.IntegrityError as error:
             result.error = (
                 f"another sync of connection {connection.name!r} applied its changes meanwhile (through another "
@@ -221,6 +223,7 @@ def sync_connection(
             )
         else:
             result.ok, result.outcome, result.counts, result.notes = True, RunOutcome.SUCCEEDED, counts, notes
+            result.exit_code = 0
             return result
         result.notes = [redact(note, secrets) for note in context.warnings]
         with contextlib.suppress(SeatkeeperError, sa.exc.SQLAlchemyError):  # the run's error is the one to report

@@ -19,6 +19,7 @@ def cli_run(plugins, monkeypatch, capsys, tmp_path):  # noqa: F811 - the importe
     monkeypatch.setattr(plugins_module, "_default", plugins)
     monkeypatch.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("LISTPROVIDER_TOKEN", SECRET)
+    (tmp_path / "seatkeeper.toml").touch(mode=0o600)  # empty until write_config: a named config file must exist
     monkeypatch.setenv("SEATKEEPER_CONFIG", str(tmp_path / "seatkeeper.toml"))
     return CliRunner(tmp_path / "seatkeeper.toml", capsys)
 

@@ -78,11 +78,13 @@ def test_connections_shows_each_connection_its_last_sync_and_what_is_in_use(cli_
     ]
 
 
-def test_connections_before_any_sync(cli_run, tmp_path):
+def test_connections_before_any_sync(cli_run, tmp_path, monkeypatch):
+    monkeypatch.delenv("SEATKEEPER_CONFIG")  # the default location, where no file is
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
     code, out, _ = cli_run("connections", "--format", "json")
     assert code == 0
     shown = json.loads(out)
-    assert shown["config_file"] == str(tmp_path / "seatkeeper.toml")
+    assert shown["config_file"] == str(tmp_path / "config-home" / "seatkeeper" / "seatkeeper.toml")
     assert [(c["connection"], c["outcome"], c["last_sync_at"]) for c in shown["connections"]] == [
         ("listprovider", None, None)
     ]
