@@ -53,6 +53,7 @@ def test_a_connection_whose_configuration_is_wrong_fails_its_sync_with_2(cli_run
     outcome = cli_run("sync", "good", "bad")
     assert_error(outcome, 2, "bad: sync failed: connection 'bad': environment variable NOT_SET_ANYWHERE")
     assert outcome.stdout.startswith("good: 1 seats")  # the others still sync
+    assert provider.fetches == 1  # "bad" was refused before any sync started
     runs = cli_run("runs", "--format", "json").stdout
     assert '"connection": "bad"' in runs and '"outcome": "failed"' in runs  # recorded, for `runs` and reports
 
