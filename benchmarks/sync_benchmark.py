@@ -178,8 +178,10 @@ def latency_runs(n: int, latency: float, page_size: int, connections: int) -> No
         one = [stack.enter_context(zoom_server(n, latency=latency))]
         chain = measure("fetch", connections=one, **page)
         line(f"sequential page chain: 1 account, {chain['pages']} requests", chain)
+        fetched = measure("provider_fetch", connections=one, **page)
+        line("the provider's own fetch, no database (the floor)", fetched, chain)
         synced = measure("sync", connections=one, database_url=f"sqlite:///{work / 'one.db'}", **page)
-        line("seatkeeper sync, 3 status lists at once", synced, chain)
+        line("seatkeeper sync, 3 status lists at once", synced, fetched)
 
         several = [
             stack.enter_context(zoom_server(n // connections, latency=latency, seed=index + 2))
@@ -187,8 +189,10 @@ def latency_runs(n: int, latency: float, page_size: int, connections: int) -> No
         ]
         chains = measure("fetch", connections=several, **page)
         line(f"sequential page chains: {connections} accounts, {chains['pages']} requests", chains)
+        fetched = measure("provider_fetch", connections=several, **page)
+        line(f"the provider's fetch of {connections} accounts at once, no database (the floor)", fetched, chains)
         synced = measure("sync", connections=several, database_url=f"sqlite:///{work / 'many.db'}", **page)
-        line(f"seatkeeper, {connections} connections synced at once", synced, chains)
+        line(f"seatkeeper, {connections} connections synced at once", synced, fetched)
 
 
 if __name__ == "__main__":
