@@ -43,12 +43,27 @@ CORE_KEYS = ("database_url", "connections")
 
 @dataclass(frozen=True)
 class ConnectionConfig:
-    """A named connection: which provider, and the raw values the config file gave it."""
+    """A named connection: which provider, the application it tracks if the file says, and the provider's values."""
 
     name: str
     provider: str
     values: Mapping[str, Any] = field(default_factory=dict)
     from_environment: bool = False
+    application: str | None = None
+
+
+#: The keys of a connection's table that core reads itself; every other key is one of its provider's settings.
+CONNECTION_KEYS = ("provider", "application")
+
+
+def application_of(connection: ConnectionConfig, provider: Provider) -> str:
+    """The application (the tool its seats are for) that ``connection`` tracks.
+
+    What the connection's ``application`` says, else the provider's :attr:`~seatkeeper.Provider.application`, else
+    the provider's title. A provider whose ``application`` is None (one provider, many tools: CSV exports) needs
+    the connection to say; :func:`check_connections` reports a connection that does not.
+    """
+    return connection.application or provider.application or provider.title or provider.name
 
 
 @dataclass
@@ -112,8 +127,16 @@ def load_config(
         provider = values.get("provider", name)
         if not isinstance(provider, str) or not provider:
             raise ConfigError(f'config file {path}: connection {name!r} needs provider = "<provider name>"')
+        application = values.get("application")
+        if application is not None and (not isinstance(application, str) or not application.strip()):
+            raise ConfigError(
+                f'config file {path}: connection {name!r}: application must name the tool, e.g. application = "Figma"'
+            )
         config.connections[name] = ConnectionConfig(
-            name, provider, {k: v for k, v in values.items() if k != "provider"}
+            name,
+            provider,
+            {k: v for k, v in values.items() if k not in CONNECTION_KEYS},
+            application=application.strip() if application else None,
         )
     return config
 
@@ -180,6 +203,11 @@ def check_connections(
         try:
             if provider is None:
                 raise ConfigError(_unknown_provider_message(connection, providers, config, broken_plugins))
+            if provider.application is None and not connection.application:
+                raise ConfigError(
+                    f"connection {connection.name!r} in {config.path}: a {provider.name} connection must name the "
+                    f'tool its users are for: add application = "..." (e.g. "Figma") to [connections.{connection.name}]'
+                )
             resolve_settings(connection, provider, config, environ)
         except ConfigError as error:
             problems[connection.name] = error

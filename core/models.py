@@ -52,6 +52,7 @@ class Connection(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True)
     provider: str = Field(max_length=100)
     created_at: datetime = _dt()
+    application: str | None = Field(default=None, max_length=200, description="the tool its seats are for")
 
 
 class SyncRun(SQLModel, table=True):

@@ -106,6 +106,10 @@ class Provider(Generic[SessionT]):
     title: ClassVar[str] = ""
     #: The settings a connection of this provider needs.
     settings: ClassVar[tuple[Setting, ...]] = ()
+    #: The application (the tool its seats are for) a connection of this provider tracks, e.g. ``"Zoom"``; empty
+    #: means the provider's title. None means one provider serves many tools (CSV exports): each connection must
+    #: say which, with ``application = "..."`` in its config table.
+    application: ClassVar[str | None] = ""
     #: Whether the provider can list the organisation's people: its ``fetch`` then also yields one
     #: :class:`~seatkeeper.schema.Person` per person (licensed or not), and a connection of it may serve as a
     #: directory.

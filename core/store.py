@@ -13,15 +13,24 @@ from .models import connection_t, run_t
 from .runs import KILLED, RunOutcome
 
 
-def ensure_connection(engine: Engine, name: str, provider: str, now: datetime) -> int:
-    """The id of connection ``name``, creating it on first use.
+def ensure_connection(engine: Engine, name: str, provider: str, now: datetime, application: str | None = None) -> int:
+    """The id of connection ``name``, creating it on first use; ``application``, when given, is recorded.
 
     Write first (insert unless it exists), then read: two first syncs starting together never both insert,
     and SQLite never has to turn a read transaction into a write one, which it refuses at once under WAL.
     """
-    insert = _upsert(engine.dialect.name)(connection_t).values(name=name, provider=provider, created_at=now)
+    insert = _upsert(engine.dialect.name)(connection_t).values(
+        name=name, provider=provider, created_at=now, application=application
+    )
     with engine.begin() as db:
         db.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+        if application is not None:
+            db.execute(
+                sa.update(connection_t)
+                .where(connection_t.c.name == name, connection_t.c.provider == provider)
+                .where(sa.or_(connection_t.c.application.is_(None), connection_t.c.application != application))
+                .values(application=application)
+            )
         row = db.execute(sa.select(connection_t.c.id, connection_t.c.provider).where(connection_t.c.name == name)).one()
     if row.provider != provider:
         raise ConfigError(

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from . import cancel, db, jsontext, store
-from .config import ConnectionConfig
+from .config import ConnectionConfig, application_of
 from .errors import Interrupted, ProviderError, SeatkeeperError, first_line
 from .gcpause import gc_paused
 from .locks import sync_lock
@@ -183,7 +183,8 @@ def sync_connection(
 
     with contextlib.ExitStack() as held:
         try:
-            connection_id = store.ensure_connection(engine, connection.name, provider.name, now)
+            application = application_of(connection, provider)
+            connection_id = store.ensure_connection(engine, connection.name, provider.name, now, application)
             held.enter_context(sync_lock(engine, connection.name))
             run_id = result.run_id = store.start_run(engine, connection_id, now)
         except SeatkeeperError as error:  # e.g. another process owns this connection: record no run of ours

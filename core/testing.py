@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from . import db, queries
-from .config import Config, ConnectionConfig, resolve_settings
+from .config import CONNECTION_KEYS, Config, ConnectionConfig, resolve_settings
 from .errors import ConfigError, ProviderError
 from .plugins import Plugins
 from .provider import FetchContext, Provider, Setting, provider_items
@@ -86,7 +86,8 @@ def resolve(provider: Provider, settings: Mapping[str, Any]) -> dict[str, str]:
     The environment is ignored (``Setting.env`` does not apply), so tests do not depend on the machine.
     Raises :class:`~seatkeeper.errors.ConfigError` as ``seatkeeper sync`` would.
     """
-    connection = ConnectionConfig(CONNECTION, provider.name, dict(settings))
+    values = {key: value for key, value in settings.items() if key not in CONNECTION_KEYS}
+    connection = ConnectionConfig(CONNECTION, provider.name, values, application=settings.get("application"))
     return resolve_settings(connection, provider, Config(path=Path("<test settings>")), environ={})
 
 

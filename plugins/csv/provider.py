@@ -32,6 +32,7 @@ class CsvProvider(Provider):
 
     name = "csv"
     title = "CSV export (any tool)"
+    application = None  # one provider, many tools: each connection names its own (application = "Figma")
     settings = (
         Setting("path", "the exported CSV file"),
         _column("email", "the login email"),

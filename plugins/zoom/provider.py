@@ -45,6 +45,7 @@ class ZoomProvider(Provider[ZoomClient]):
 
     name = "zoom"
     title = "Zoom"
+    application = "Zoom"
     settings = (
         Setting("account_id", "Account ID of the Server-to-Server OAuth app", env="ZOOM_ACCOUNT_ID"),
         Setting("client_id", "Client ID of the Server-to-Server OAuth app", env="ZOOM_CLIENT_ID"),

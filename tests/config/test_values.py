@@ -84,3 +84,22 @@ def test_a_number_setting_may_be_written_bare_and_others_may_not(tmp_path):
     config = load_config(path)
     resolved = resolve_settings(config.connections["t"], Timed(), config, environ={})
     assert resolved == {"account_id": "0042", "max_wait": "2.5"}
+
+
+def test_a_csv_connection_must_name_its_application_and_zoom_names_its_own(tmp_path):
+    from seatkeeper.config import application_of, check_connections, load_config
+    from seatkeeper_csv import CsvProvider
+    from seatkeeper_zoom import ZoomProvider
+
+    path = tmp_path / "seatkeeper.toml"
+    path.write_text(
+        '[connections.figma]\nprovider = "csv"\npath = "/x.csv"\napplication = "Figma"\n'
+        '[connections.miro]\nprovider = "csv"\npath = "/y.csv"\n'
+        '[connections.zoom-us]\nprovider = "zoom"\naccount_id = "a"\nclient_id = "b"\nclient_secret_env = "S"\n'
+    )
+    config = load_config(path)
+    providers = {"csv": CsvProvider(), "zoom": ZoomProvider()}
+    problems = check_connections(config, providers, environ={"S": "secret-value"})
+    assert list(problems) == ["miro"] and 'add application = "..."' in str(problems["miro"])
+    assert application_of(config.connections["figma"], providers["csv"]) == "Figma"
+    assert application_of(config.connections["zoom-us"], providers["zoom"]) == "Zoom"

@@ -74,7 +74,9 @@ def test_changes_between_exports_become_history(engine, export):
 def test_cli_sync_with_three_lines_of_config(seatkeeper_cli, seatkeeper_plugins, export):
     seatkeeper_plugins.register(seatkeeper_csv, "csv")
     path = export(team(2), name="figma-members.csv")
-    seatkeeper_cli.config_path.write_text(f'[connections.figma]\nprovider = "csv"\npath = "{path}"\n')
+    seatkeeper_cli.config_path.write_text(
+        f'[connections.figma]\nprovider = "csv"\napplication = "Figma"\npath = "{path}"\n'
+    )
     result = seatkeeper_cli("sync")
     assert result.exit_code == 0, result.stderr
     assert "figma: 2 seats — 2 added" in result.stdout
@@ -89,9 +91,11 @@ def test_cli_sync_with_three_lines_of_config(seatkeeper_cli, seatkeeper_plugins,
 def test_cli_sync_of_a_missing_file_names_the_path(seatkeeper_cli, seatkeeper_plugins, tmp_path):
     seatkeeper_plugins.register(seatkeeper_csv, "csv")
     missing = tmp_path / "exports" / "slack.csv"
-    seatkeeper_cli.config_path.write_text(f'[connections.slack]\nprovider = "csv"\npath = "{missing}"\n')
+    seatkeeper_cli.config_path.write_text(
+        f'[connections.slack]\nprovider = "csv"\napplication = "Slack"\npath = "{missing}"\n'
+    )
     result = seatkeeper_cli("sync")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a configuration error: the path setting names no file
     assert f"slack: sync failed: csv: file {missing} does not exist; check the path setting" in result.stderr
 
 
