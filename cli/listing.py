@@ -28,6 +28,7 @@ LICENSE_COLUMNS = [
     "department",
     "role",
     "last_activity_at",
+    "application",
 ]
 #: What a terminal table of seats shows without --wide: email first, within 120 columns.
 LICENSE_TABLE_COLUMNS = ["email", "name", "connection", "license_type", "billable", "status", "last_activity_at"]
@@ -69,10 +70,17 @@ def parse_as_of(value: str | None, now: datetime) -> datetime | None:
     return parsed
 
 
-def check_filters(state: App, *, provider: str | None = None, connection: str | None = None) -> None:
-    """Refuse a ``--provider`` or ``--connection`` that no configured or stored connection has (exit 2)."""
-    if provider is None and connection is None:
+def check_filters(
+    state: App, *, provider: str | None = None, connection: str | None = None, application: str | None = None
+) -> None:
+    """Refuse a ``--provider``, ``--connection`` or ``--application`` that no configured or stored connection has
+    (exit 2)."""
+    if provider is None and connection is None and application is None:
         return
+    if application is not None:
+        applications = queries.stored_applications(state.reader)
+        if application not in applications:
+            raise ConfigError(f"no application named {application!r}: known applications are {_listed(applications)}")
     known = queries.stored_connections(state.reader)
     if provider is not None:
         providers = set(state.plugins.providers) | set(known.values())
@@ -90,6 +98,7 @@ def _listed(names: set[str]) -> str:
 
 def licenses(
     ctx: typer.Context,
+    application: Annotated[str | None, typer.Option(help="Only this application (the tool, e.g. Zoom).")] = None,
     provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
     connection: Annotated[str | None, typer.Option(help="Only this connection.")] = None,
     status: Annotated[SeatStatus | None, typer.Option(help="Only seats with this status.")] = None,
@@ -106,10 +115,11 @@ def licenses(
     """List the seats currently held (or held at a past date)."""
     state: App = ctx.obj
     moment = parse_as_of(as_of, datetime.now(UTC))
-    check_filters(state, provider=provider, connection=connection)
+    check_filters(state, provider=provider, connection=connection, application=application)
     rows = queries.seats(
         state.reader,
         as_of=moment,
+        application=application,
         provider=provider,
         connection=connection,
         status=status.value if status else None,

@@ -12,7 +12,11 @@ from .locks import sync_in_progress
 from .models import activity_t, connection_t, plan_t, run_t, seat_t
 from .runs import KILLED, RunOutcome
 
+#: The application a connection tracks (recorded by its syncs; before the first one, its provider's name).
+application_column = sa.func.coalesce(connection_t.c.application, connection_t.c.provider)
+
 SEAT_COLUMNS = (
+    application_column.label("application"),
     connection_t.c.provider.label("provider"),
     connection_t.c.name.label("connection"),
     seat_t.c.user_id,
@@ -43,8 +47,9 @@ def seats(
     connection: str | None = None,
     status: str | None = None,
     billable: bool | None = None,
+    application: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Seats currently held (or held at ``as_of``), filtered, ordered by provider, connection and email.
+    """Seats currently held (or held at ``as_of``), filtered, ordered by application, connection and email.
 
     With ``as_of``, ``last_activity_at`` is the seat's activity as of that moment (:func:`activity_as_of`), not
     the latest one stored.
@@ -54,13 +59,15 @@ def seats(
     query = query.where(seat_t.c.seen_until.is_(None) if as_of is None else held_at(as_of))
     if provider:
         query = query.where(connection_t.c.provider == provider)
+    if application:
+        query = query.where(application_column == application)
     if connection:
         query = query.where(connection_t.c.name == connection)
     if status:
         query = query.where(seat_t.c.status == status)
     if billable is not None:
         query = query.where(seat_t.c.billable.is_(billable))
-    query = query.order_by(connection_t.c.provider, connection_t.c.name, seat_t.c.email, seat_t.c.seat_key)
+    query = query.order_by(application_column, connection_t.c.name, seat_t.c.email, seat_t.c.seat_key)
     with engine.connect() as db:
         return [dict(row._mapping) for row in db.execute(query)]
 
@@ -88,6 +95,12 @@ def stored_connections(engine: Engine) -> dict[str, str]:
     """Every connection the database knows (configured or not any more): name -> provider."""
     with engine.connect() as db:
         return dict(db.execute(sa.select(connection_t.c.name, connection_t.c.provider)).all())
+
+
+def stored_applications(engine: Engine) -> set[str]:
+    """The applications of every stored connection."""
+    with engine.connect() as db:
+        return set(db.execute(sa.select(application_column).distinct()).scalars())
 
 
 def latest_runs(engine: Engine) -> dict[str, dict[str, Any]]:
