@@ -200,3 +200,18 @@ def test_sync_passes_allow_shrink_to_the_engine(cli_run, provider, monkeypatch, 
     code, _, err = cli_run("sync", *args)
     assert code == 0, err
     assert seen == [passed]
+
+
+def test_licenses_by_application_and_an_unknown_one_refused(cli_run, provider, write_config):
+    write_config(
+        "[connections.design]\nprovider = 'listprovider'\napplication = 'Figma'\ntoken_env = 'LISTPROVIDER_TOKEN'\n"
+        "[connections.calls]\nprovider = 'listprovider'\ntoken_env = 'LISTPROVIDER_TOKEN'\n"
+    )
+    provider.users = [user(1)]
+    assert cli_run("sync").exit_code == 0
+    code, out, _ = cli_run("licenses", "--application", "Figma", "--format", "json")
+    assert code == 0 and [(s["application"], s["connection"]) for s in json.loads(out)] == [("Figma", "design")]
+    code, out, _ = cli_run("licenses", "--format", "json")
+    assert {s["application"] for s in json.loads(out)} == {"Figma", "List provider (tests)"}  # the title by default
+    code, _, err = cli_run("licenses", "--application", "Figmaa")
+    assert code == 2 and "no application named 'Figmaa': known applications are Figma, List provider (tests)" in err
