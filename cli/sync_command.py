@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from seatkeeper import cancel, store
+from seatkeeper import cancel, db, store
 from seatkeeper import config as config_module
 from seatkeeper.app import App
 from seatkeeper.config import ConnectionConfig, resolve_settings
-from seatkeeper.errors import ConfigError
-from seatkeeper.sync import SyncResult, sync_connection
+from seatkeeper.errors import ConfigError, NoDatabase
+from seatkeeper.sync import SyncResult, preview_connection, sync_connection
 
 from . import console, signals, workers
 
@@ -37,6 +37,9 @@ def sync(
         bool, typer.Option(help="Accept an answer with far fewer users than are stored (a real shrink).")
     ] = False,
     jobs: Annotated[int, typer.Option(help="How many connections to sync at the same time.", min=1, max=16)] = 1,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and show what would change; write nothing.")
+    ] = False,
 ) -> None:
     """Fetch every configured connection's users and store their seats.
 
@@ -45,23 +48,27 @@ def sync(
     state: App = ctx.obj
     names = list(dict.fromkeys(connections or []))  # `sync a a` syncs a once
     selected = state.select_connections(names)
-    broken = refuse_misconfigured(state, selected)
+    broken = refuse_misconfigured(state, selected, record=not dry_run)
     ready = [connection for connection in selected if connection.name not in broken]
-    synced = run_syncs(state, ready, allow_empty=allow_empty, allow_shrink=allow_shrink, jobs=jobs) if ready else []
+    options = {"allow_empty": allow_empty, "allow_shrink": allow_shrink, "jobs": jobs, "dry_run": dry_run}
+    synced = run_syncs(state, ready, **options) if ready else []
     for warning in state.config.warnings:
         console.err(warning)
-    print_sync_summary([item.result for item in synced])
+    print_sync_summary([item.result for item in synced], dry_run=dry_run)
     if broken or any(item.config_error for item in synced):
         raise typer.Exit(ConfigError.exit_code)
     if not all(item.result.ok for item in synced):
         raise typer.Exit(1)
 
 
-def refuse_misconfigured(state: App, selected: list[ConnectionConfig]) -> dict[str, ConfigError]:
+def refuse_misconfigured(
+    state: App, selected: list[ConnectionConfig], *, record: bool = True
+) -> dict[str, ConfigError]:
     """Check every selected connection's configuration before any sync starts; record and report the broken ones.
 
-    Each broken connection gets a failed run (so `seatkeeper runs` and the report's freshness show it) and one
-    line on stderr, at once; the others still sync, and the command exits 2 at the end.
+    Each broken connection gets a failed run (so `seatkeeper runs` and the report's freshness show it; not with
+    ``record=False``, a dry run) and one line on stderr, at once; the others still sync, and the command exits 2
+    at the end.
     """
     broken = config_module.check_connections(
         state.config,
@@ -74,7 +81,8 @@ def refuse_misconfigured(state: App, selected: list[ConnectionConfig]) -> dict[s
         for connection in selected:
             if connection.name in broken:
                 error = str(broken[connection.name])
-                store.record_failed_run(state.engine, connection.name, connection.provider, error, now)
+                if record:
+                    store.record_failed_run(state.engine, connection.name, connection.provider, error, now)
                 console.err(f"{connection.name}: sync failed: {error}")
     return broken
 
@@ -86,6 +94,7 @@ def run_syncs(
     allow_empty: bool = False,
     allow_shrink: bool = False,
     jobs: int = 1,
+    dry_run: bool = False,
 ) -> list[Synced]:
     """Sync the connections, ``jobs`` at a time, with a progress bar each on stderr; results in config order.
 
@@ -93,7 +102,10 @@ def run_syncs(
     overlaps waiting on their APIs; each still applies its changes in its own transaction. Ctrl-C or SIGTERM
     stops them all (see :mod:`.signals`).
     """
-    engine = state.engine  # opened (and upgraded) once, before any thread needs it
+    # Opened (and upgraded) once, before any thread needs it. A dry run only reads, or, before any sync, sees an
+    # empty history.
+    engine = _preview_engine(state) if dry_run else state.engine
+    run = preview_connection if dry_run else sync_connection
     options: dict[str, bool] = {"allow_empty": allow_empty, "allow_shrink": allow_shrink}
     signals.stopping_syncs()
     with Progress(
@@ -117,26 +129,42 @@ def run_syncs(
                 provider = state.plugins.provider(connection.provider)
                 settings = resolve_settings(connection, provider, state.config)
             except ConfigError as error:
-                store.record_failed_run(engine, connection.name, connection.provider, str(error), datetime.now(UTC))
+                if not dry_run:
+                    now = datetime.now(UTC)
+                    store.record_failed_run(engine, connection.name, connection.provider, str(error), now)
                 return Synced(SyncResult(connection.name, connection.provider, ok=False, error=str(error)), True)
-            result = sync_connection(engine, connection, provider, settings, progress=advance, **options)
+            result = run(engine, connection, provider, settings, progress=advance, **options)
             return Synced(result, result.exit_code == ConfigError.exit_code)
 
         return workers.run_all([lambda c=c: run_one(c) for c in selected], workers=jobs)
 
 
-def print_sync_summary(results: list[SyncResult]) -> None:
+def _preview_engine(state: App):
+    """The database a dry run reads, or an empty one when there is none yet (a dry run creates none).
+
+    The real one is opened as a sync opens it: its staging tables are temporary, but SQLite makes no temporary
+    table on a read-only connection.
+    """
+    try:
+        state.reader  # noqa: B018 - only to learn whether there is a database
+    except NoDatabase:
+        return db.empty_database()
+    return state.engine
+
+
+def print_sync_summary(results: list[SyncResult], *, dry_run: bool = False) -> None:
     """One line per connection: counts on stdout, failures on stderr, then the run's notes."""
     for result in results:
         if result.ok:
             c = result.counts
             console.out(
-                f"{result.connection}: {c['seen']} seats — {c['added']} added, {c['changed']} changed, "
+                f"{result.connection}: {'would have' if dry_run else ''}{' ' if dry_run else ''}"
+                f"{c['seen']} seats — {c['added']} added, {c['changed']} changed, "
                 f"{c['removed']} removed, {c['unchanged']} unchanged"
                 + (f", {c['rejected']} rejected" if c.get("rejected") else "")
                 + (f", {c['duplicates']} duplicates" if c.get("duplicates") else "")
             )
         else:
-            console.err(f"{result.connection}: sync failed: {result.error}")
+            console.err(f"{result.connection}: {'dry run' if dry_run else 'sync'} failed: {result.error}")
         for note in result.notes:
             console.err(f"  {note}")

@@ -443,3 +443,15 @@ def _explain(error: BaseException) -> str:
         if all(needle in lowered for needle in needles):
             return f"{message}; {hint}"
     return message
+
+
+def empty_database() -> Engine:
+    """A private in-memory database with seatkeeper's schema and no history (what a dry run reads before any
+    sync: everything it lists would be added)."""
+    from sqlalchemy.pool import StaticPool
+
+    from .models import metadata
+
+    engine = sa.create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    metadata.create_all(engine)
+    return engine

@@ -40,6 +40,12 @@ def ensure_connection(engine: Engine, name: str, provider: str, now: datetime, a
     return row.id
 
 
+def connection_id(engine: Engine, name: str) -> int | None:
+    """The id of connection ``name``, or None when it was never synced (reads only)."""
+    with engine.connect() as db:
+        return db.execute(sa.select(connection_t.c.id).where(connection_t.c.name == name)).scalar_one_or_none()
+
+
 def start_run(engine: Engine, connection_id: int, now: datetime) -> int:
     """Record a sync run as running; runs left 'running' by a killed process are marked failed first.
 

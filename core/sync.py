@@ -232,6 +232,50 @@ def sync_connection(
         return result
 
 
+def preview_connection(
+    engine: Engine,
+    connection: ConnectionConfig,
+    provider: Provider,
+    settings: Mapping[str, str],
+    *,
+    progress: Callable[..., None] | None = None,
+    allow_empty: bool = False,
+    allow_shrink: bool = False,
+    shrink_limit: float | None = None,
+) -> SyncResult:
+    """What syncing ``connection`` now would change (``sync --dry-run``): the same fetch and the same counts and
+    guards, and nothing written: no connection, no run, no seat (the run's staging tables are temporary).
+
+    ``engine`` may be read-only. A connection never synced has no seats: everything it lists would be added.
+    """
+    now = datetime.now(UTC)
+    result = SyncResult(connection.name, provider.name, ok=False)
+    secrets = [settings[s.name] for s in provider.settings if s.secret and s.name in settings]
+    context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None))
+    try:
+        connection_id = store.connection_id(engine, connection.name)
+        with Staging(engine, -1 if connection_id is None else connection_id) as staging:
+            collector = _Collector(staging, now, provider.directory)
+            _fetch(collector, provider, settings, context)
+            outcome = staging.outcome()
+            _check_guards(provider, outcome, allow_empty, allow_shrink, shrink_limit or SHRINK_LIMIT)
+    except SeatkeeperError as error:
+        result.error, result.exit_code = redact(str(error), secrets), error.exit_code
+    except sa.exc.SQLAlchemyError as error:
+        result.error = str(db.store_error(error, "read", engine.url))
+    except Exception as error:  # a plugin bug
+        result.error = redact(
+            f"unexpected {type(error).__name__} in provider {provider.name!r}: {first_line(error)}", secrets
+        )
+    else:
+        result.ok, result.outcome, result.exit_code = True, RunOutcome.SUCCEEDED, 0
+        result.counts = outcome.counts(collector.rejected)
+        result.notes = [redact(note, secrets) for note in context.warnings + collector.notes_of(outcome)]
+        return result
+    result.notes = [redact(note, secrets) for note in context.warnings]
+    return result
+
+
 def _fetch(collector: _Collector, provider: Provider, settings: Mapping[str, str], context: FetchContext) -> None:
     """Authenticate and stage every item the provider yields; the generator and the session are closed after."""
     cancel.check()

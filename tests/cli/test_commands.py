@@ -215,3 +215,21 @@ def test_licenses_by_application_and_an_unknown_one_refused(cli_run, provider, w
     assert {s["application"] for s in json.loads(out)} == {"Figma", "List provider (tests)"}  # the title by default
     code, _, err = cli_run("licenses", "--application", "Figmaa")
     assert code == 2 and "no application named 'Figmaa': known applications are Figma, List provider (tests)" in err
+
+
+def test_a_dry_run_shows_what_would_change_and_writes_nothing(cli_run, provider, tmp_path):
+    provider.users = [user(1), user(2)]
+    code, out, err = cli_run("sync", "--dry-run")
+    assert code == 0, err
+    assert "listprovider: would have 2 seats — 2 added, 0 changed, 0 removed, 0 unchanged" in out
+    assert not (tmp_path / "cli.db").exists()  # before any sync: no database made
+    assert cli_run("sync").exit_code == 0
+    before = (tmp_path / "cli.db").read_bytes()
+    provider.users = [user(1, license_type="Basic", billable=False), user(3)]
+    code, out, _ = cli_run("sync", "--dry-run")
+    assert "would have 2 seats — 1 added, 1 changed, 1 removed, 0 unchanged" in out
+    code, out, _ = cli_run("runs", "--format", "json")
+    assert len(json.loads(out)) == 1  # the dry run recorded no run
+    code, out, _ = cli_run("licenses", "--format", "json")
+    assert sorted(s["user_id"] for s in json.loads(out)) == ["u1", "u2"]
+    assert (tmp_path / "cli.db").read_bytes() == before
