@@ -166,8 +166,11 @@ class GraphSession(requests.Session):
         self.default_timeout = timeout
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Send with the default timeout unless one is given."""
+        """Send with the default timeout unless one is given, trusting the session's ``verify`` bundle."""
         kwargs.setdefault("timeout", self.default_timeout)
+        if isinstance(self.verify, str):
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's bundle (psf/requests#3829).
+            kwargs.setdefault("verify", self.verify)
         return super().request(method, url, **kwargs)
 
 
