@@ -112,8 +112,10 @@ class TokenSource:
             app = self._application()
             try:
                 result = app.acquire_token_for_client(scopes=[self.endpoints.scope])
-            except requests.HTTPError as error:  # MSAL raises for a 5xx left over after the retries
-                status = error.response.status_code if error.response is not None else "5xx"
+            except (requests.HTTPError, msal.exceptions.MsalServiceError) as error:
+                # MSAL raises for a 5xx left over after the retries ("HTTP Error: 503").
+                found = re.search(r"\b(5\d\d)\b", str(error))
+                status = found.group(1) if found else "5xx"
                 raise ProviderUnavailable(
                     f"could not get a token from {host_of(self.endpoints.authority)}: the token endpoint kept "
                     f"failing with HTTP {status}; try again later"
@@ -139,7 +141,7 @@ class TokenSource:
             if self._app is None or refused != self._token:
                 return  # already replaced
             cache = self._app.token_cache
-            for entry in cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+            for entry in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
                 cache.remove_at(entry)
             self._token = None
 
@@ -170,7 +172,8 @@ class TokenSource:
         return self._app
 
     def _discovery_failed(self, error: ValueError) -> Exception:
-        text = str(error)
+        # MSAL replaces the discovery's own error (status and body) with a generic one: read both.
+        text = f"{error} {error.__context__ or ''}"
         if "private" in text.lower() and "key" in text.lower():
             return ConfigError("the Microsoft 365 certificate_path holds a private key MSAL cannot load (encrypted?)")
         code = _AADSTS.search(text)

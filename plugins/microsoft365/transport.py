@@ -125,6 +125,15 @@ class GraphRetry(Retry):
         """The ``Retry-After`` wait, or None when absent or unreadable (the backoff applies then)."""
         return retry_after_seconds(response.headers.get("Retry-After"))
 
+    def get_backoff_time(self) -> float:
+        """``backoff_factor * 2**(n-1)`` after ``n`` consecutive failures, from the first (urllib3 waits from the second)."""
+        failures = 0
+        for attempt in reversed(self.history):
+            if attempt.redirect_location is not None:
+                break
+            failures += 1
+        return float(min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1))) if failures else 0.0
+
     def _planned_wait(self, response: Any) -> float:
         backoff = self.get_backoff_time()
         after = self.get_retry_after(response) if response is not None else None
