@@ -1,4 +1,4 @@
-"""Compose the cassettes of tests/cassettes/test_m365_cassettes/ from the reference pack's example answers.
+"""Compose the cassettes of tests/cassettes/test_m365_cassettes/ and test_m365_live/ from the pack's example answers.
 
 No tenant is reachable from where these were written, so each exchange is the pack's documented answer (token
 response, /subscribedSkus, the three /users pages, the error samples) put where a real sync would meet it.
@@ -19,7 +19,7 @@ from seatkeeper_microsoft365.users import user_params
 
 from .m365_testkit import PACK, TENANT_ID
 
-OUT = Path(__file__).resolve().parents[1] / "cassettes" / "test_m365_cassettes"
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 LOGIN = f"https://login.microsoftonline.com/{TENANT_ID}"
 GRAPH = "https://graph.microsoft.com/v1.0"
 SCRUBBED = "SCRUBBED"
@@ -121,15 +121,15 @@ def cassettes() -> dict[str, tuple[str, list[dict]]]:
     throttled = errors("api", "TooManyRequests")
     pages = users()
     return {
-        "test_sample_tenant": (
+        "test_m365_live/test_sample_tenant": (
             "A sync of the pack's sample tenant: discovery, token, SKUs, three pages.",
             [discovery(), token(), skus(), *pages],
         ),
-        "test_wrong_secret": (
+        "test_m365_cassettes/test_wrong_secret": (
             "The secret's ID given instead of its value.",
             [discovery(), token(401, bad_secret["body"])],
         ),
-        "test_tenant_without_premium": (
+        "test_m365_cassettes/test_tenant_without_premium": (
             "signInActivity refused (no Entra ID P1/P2): the listing again without it.",
             [
                 discovery(),
@@ -139,11 +139,11 @@ def cassettes() -> dict[str, tuple[str, list[dict]]]:
                 *users(sign_in=False),
             ],
         ),
-        "test_missing_permission": (
+        "test_m365_cassettes/test_missing_permission": (
             "Organization.Read.All not granted: /subscribedSkus refused.",
             [discovery(), token(), skus(403, denied["body"])],
         ),
-        "test_throttled_with_decimal_retry_after": (
+        "test_m365_cassettes/test_throttled_with_decimal_retry_after": (
             "A 429 with Retry-After: 2.128 on the second page, then the page.",
             [
                 discovery(),
@@ -154,7 +154,7 @@ def cassettes() -> dict[str, tuple[str, list[dict]]]:
                 *pages[1:],
             ],
         ),
-        "test_token_expired_mid_paging": (
+        "test_m365_cassettes/test_token_expired_mid_paging": (
             "The token expires after the first page: a new token, then the rest.",
             [
                 discovery(),
@@ -184,13 +184,14 @@ _Dumper.add_representer(
 
 def main() -> None:
     """Write every cassette."""
-    OUT.mkdir(parents=True, exist_ok=True)
     for name, (what, interactions) in cassettes().items():
         text = yaml.dump(
             {"interactions": interactions, "version": 1}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120
         )
         header = f"# {what}\n# Composed from the reference pack's example answers (tests/microsoft365/compose_cassettes.py).\n"
-        (OUT / f"{name}.yaml").write_text(header + text, encoding="utf-8")
+        path = CASSETTES / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(header + text, encoding="utf-8")
 
 
 if __name__ == "__main__":
