@@ -349,3 +349,23 @@ def make_certificate(directory):
     )
     thumbprint = certificate.fingerprint(hashes.SHA1()).hex().upper()
     return key_path, thumbprint, certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def test_no_secret_in_the_database(tmp_path):
+    """A sync through the engine (with a warning and a failed run) leaves neither the secret nor a token in the file."""
+    from seatkeeper.testing import open_database, sync
+
+    engine = open_database(tmp_path / "m365.db")
+    try:
+        with graph(sample_tenant(premium=False)) as server:
+            assert sync(engine, provider(), server.settings()).ok
+            faults.expire_tokens(server, times=None)
+            failed = sync(engine, provider(), server.settings())
+            assert not failed.ok
+            tokens = list(server.issued_tokens)
+    finally:
+        engine.dispose()
+    data = b"".join(path.read_bytes() for path in tmp_path.glob("m365.db*"))
+    for value in (TEST_CLIENT_SECRET, *tokens):
+        assert value.encode() not in data
+    assert b"Microsoft 365 E3" in data  # the check reads the real file
