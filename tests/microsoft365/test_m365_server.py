@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from seatkeeper import PersonStatus, SeatStatus
+from seatkeeper import FetchContext, PersonStatus, SeatStatus
 from seatkeeper.errors import (
     AuthenticationError,
     BadProviderData,
@@ -369,3 +369,22 @@ def test_no_secret_in_the_database(tmp_path):
     for value in (TEST_CLIENT_SECRET, *tokens):
         assert value.encode() not in data
     assert b"Microsoft 365 E3" in data  # the check reads the real file
+
+
+def test_a_stop_ends_a_retry_wait_at_once():
+    """The default sleep is seatkeeper's stoppable one: a Ctrl-C during a Retry-After wait raises Interrupted."""
+    from seatkeeper import cancel
+    from seatkeeper.errors import Interrupted
+    from seatkeeper_microsoft365 import Microsoft365Provider
+
+    with graph() as server:
+        faults.throttle(server, "120", times=None)
+        session = Microsoft365Provider().authenticate(server.settings())
+        cancel.request_stop("test")
+        try:
+            with pytest.raises(Interrupted):
+                list(Microsoft365Provider().fetch(session, FetchContext("m365", {})))
+        finally:
+            cancel.reset()
+            session.close()
+    assert len(users_requests(server)) == 1  # no retry after the stop
