@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import msal
 import requests
@@ -38,7 +38,7 @@ AADSTS_HINTS = {
 }
 
 
-def credential(settings: dict[str, str] | Any) -> dict[str, str] | str:
+def credential(settings: Mapping[str, str]) -> dict[str, str] | str:
     """MSAL's ``client_credential``: the client secret, or the certificate's private key and thumbprint.
 
     :raises ConfigError: neither or both are given, the key file cannot be read, or the thumbprint is malformed.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -79,15 +79,15 @@ def decide_billable(
     display_name: str | None,
     *,
     known: bool,
-    free: set[str] = frozenset(),
-    paid: set[str] = frozenset(),
+    free: Collection[str] = (),
+    paid: Collection[str] = (),
     sku_id: str = "",
 ) -> bool | None:
     """Whether a SKU costs money (see the module docstring); None when nothing decides it."""
     keys = {part_number.lower(), sku_id.lower()}
-    if keys & free:
+    if keys & set(free):
         return False
-    if keys & paid:
+    if keys & set(paid):
         return True
     if part_number.upper() in KNOWN_FREE or _FREE_PART.search(part_number) or _FREE_NAME.search(display_name or ""):
         return False

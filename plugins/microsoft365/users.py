@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from seatkeeper import FetchContext
+from seatkeeper.errors import BadProviderData
 
 from .client import Forbidden, GraphClient
 from .mapping import SIGN_IN_FIELD, USER_FIELDS
@@ -48,7 +49,7 @@ def list_users(
             ):
                 for user in page:
                     if not isinstance(user, dict):
-                        continue
+                        raise BadProviderData("Graph's /users page holds an entry that is not a user object")
                     user_id = user.get("id")
                     if isinstance(user_id, str):
                         if user_id in seen:

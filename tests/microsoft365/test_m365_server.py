@@ -388,3 +388,10 @@ def test_a_stop_ends_a_retry_wait_at_once():
             cancel.reset()
             session.close()
     assert len(users_requests(server)) == 1  # no retry after the stop
+
+
+def test_a_page_entry_that_is_not_a_user_fails():
+    with graph() as server:
+        faults.body(server, b'{"value": ["0a1b2c3d-0001"]}')
+        with pytest.raises(BadProviderData, match="not a user object"):
+            fetch(provider(), server.settings())
