@@ -6,7 +6,9 @@ which reports its wall time and peak RSS (``ru_maxrss``: interpreter and imports
 
 - floor: a token POST, then the same ``/users`` pages (``$top=999``, the same ``$select``) with bare
   ``requests``, each page parsed with ``json``, plus ``/subscribedSkus``: the least any client must do;
-- seatkeeper: a full sync through the real engine into a fresh SQLite file (MSAL token, mapping, people, plans);
+- provider fetch only: the provider's ``authenticate`` and every item of ``fetch`` (MSAL token, paging, mapping to
+  seats, people and plans), nothing stored: the plugin's own cost;
+- seatkeeper: a full sync through the real engine into a fresh SQLite file;
 - both again with 50 ms of latency added by the server to every request.
 
 Ratios are to the floor measured in the same run. Usage::
@@ -113,6 +115,19 @@ def floor(settings: dict) -> int:
     return count
 
 
+def seatkeeper_fetch(settings: dict) -> int:
+    """The provider alone: authenticate and consume every item of ``fetch`` (no engine, nothing stored)."""
+    from seatkeeper import FetchContext, SeatRecord
+    from seatkeeper_microsoft365 import Microsoft365Provider
+
+    provider = Microsoft365Provider()
+    session = provider.authenticate(settings)
+    try:
+        return sum(isinstance(item, SeatRecord) for item in provider.fetch(session, FetchContext("m365", settings)))
+    finally:
+        session.close()
+
+
 def seatkeeper_sync(settings: dict) -> int:
     """A full sync through the engine into a fresh SQLite file; returns the seats seen."""
     from seatkeeper import db
@@ -134,7 +149,7 @@ def seatkeeper_sync(settings: dict) -> int:
 def scenario(name: str, settings: dict, queue) -> None:
     """Run one scenario in this (fresh) process and report wall time, count and peak RSS."""
     started = time.perf_counter()
-    count = floor(settings) if name == "floor" else seatkeeper_sync(settings)
+    count = {"floor": floor, "fetch": seatkeeper_fetch, "sync": seatkeeper_sync}[name](settings)
     wall = time.perf_counter() - started
     queue.put((wall, count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
@@ -150,6 +165,13 @@ def run(name: str, settings: dict) -> tuple[float, int, float]:
     return outcome
 
 
+LABELS = {
+    "floor": "floor: bare requests",
+    "fetch": "provider fetch only (no engine)",
+    "sync": "seatkeeper sync into SQLite",
+}
+
+
 def main() -> None:
     """Run the scenarios and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -158,7 +180,7 @@ def main() -> None:
     arguments = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     print(f"{arguments.users:,} users x 2 SKUs; pages of 999")
-    print(f"{'scenario':<44} {'wall':>8} {'count':>9} {'vs floor':>9} {'peak RSS':>9}")
+    print(f"{'scenario':<52} {'wall':>8} {'count':>9} {'vs floor':>9} {'peak RSS':>9}")
     for latency in (0.0, arguments.latency) if arguments.latency else (0.0,):
         parent, child = context.Pipe()
         server = context.Process(target=serve, args=(arguments.users, latency, child))
@@ -167,12 +189,12 @@ def main() -> None:
         try:
             suffix = f", {latency * 1000:.0f} ms per request" if latency else ""
             floor_wall = None
-            for name in ("floor", "seatkeeper"):
+            for name in ("floor", "fetch", "sync"):
                 wall, count, rss = run(name, settings)
                 floor_wall = floor_wall or wall
                 ratio = "" if name == "floor" else f"{wall / floor_wall:.2f}x"
-                label = ("floor: bare requests" if name == "floor" else "seatkeeper sync into SQLite") + suffix
-                print(f"{label:<44} {wall:>7.2f}s {count:>9,} {ratio:>9} {rss:>6.0f} MiB")
+                label = LABELS[name] + suffix
+                print(f"{label:<52} {wall:>7.2f}s {count:>9,} {ratio:>9} {rss:>6.0f} MiB")
         finally:
             parent.send("stop")
             server.join()
