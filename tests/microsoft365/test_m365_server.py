@@ -395,3 +395,29 @@ def test_a_page_entry_that_is_not_a_user_fails():
         faults.body(server, b'{"value": ["0a1b2c3d-0001"]}')
         with pytest.raises(BadProviderData, match="not a user object"):
             fetch(provider(), server.settings())
+
+
+def test_tokens_near_expiry_are_renewed_before_use():
+    """MSAL's cache renews a token about to expire: with 60-second tokens, each request gets a fresh one."""
+    with graph(token_lifetime=60) as server:
+        fetched = fetch(provider(page_size=3), server.settings())
+        assert len(seats(fetched.items)) == 8
+        assert len(server.issued_tokens) > 1
+        rejected = [
+            request for request in server.requests if request.path.startswith("/v1.0") and request.tenant is None
+        ]
+        assert rejected == []
+
+
+def test_no_secret_in_logs(caplog):
+    """Debug logging of everything (MSAL, urllib3, seatkeeper) holds neither the secret nor a token."""
+    caplog.set_level("DEBUG")
+    with graph(sample_tenant(premium=False)) as server:
+        fetch(provider(page_size=3), server.settings())
+        with pytest.raises(AuthenticationError):
+            provider().authenticate({**server.settings(), "client_secret": "wrong-secret-value"})
+        tokens = list(server.issued_tokens)
+    assert caplog.records
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    for value in (TEST_CLIENT_SECRET, "wrong-secret-value", *tokens):
+        assert value not in text
