@@ -42,7 +42,7 @@ SKUS = {
     "POWER_BI_STANDARD": "a403ebcc-fae0-4ca2-8c8c-7a907fd6c235",
 }
 #: Seats bought per SKU (prepaidUnits.enabled); the free ones come with 10,000 as Microsoft's do.
-PURCHASED = {"SPE_E3": 40, "SPB": 20, "Microsoft_365_Copilot": 10, "POWER_BI_PRO": 8, "VISIOCLIENT": 3}
+PURCHASED = {"SPE_E3": 45, "SPB": 20, "Microsoft_365_Copilot": 10, "POWER_BI_PRO": 8, "VISIOCLIENT": 3}
 DEPARTMENTS = {
     "Engineering": ("Software engineer", "Staff engineer", "Engineering manager"),
     "Sales": ("Account executive", "Sales manager"),
@@ -121,7 +121,7 @@ def _people(rng: random.Random) -> list[dict[str, Any]]:
             skus.append("Microsoft_365_Copilot")
         if department in ("Finance", "Sales") and rng.random() < 0.4:
             skus.append("POWER_BI_PRO")
-        if department == "Engineering" and rng.random() < 0.1:
+        if department == "Engineering" and (rng.random() < 0.1 or index < 12):
             skus.append("VISIOCLIENT")
         if rng.random() < 0.15:
             skus.append("FLOW_FREE")

@@ -153,7 +153,9 @@ class SkuCatalog:
         """One :class:`SeatPlan` per subscribed SKU, and warnings for units that are suspended, in grace or locked.
 
         purchased = ``prepaidUnits.enabled`` (units in warning, suspended or locked out are not available to
-        assign, so they are not counted, only reported); assigned = ``consumedUnits``.
+        assign, so they are not counted, only reported); assigned = ``consumedUnits``. A SKU that is not billable
+        (free, trial, viral) has no purchased seats: its units (10,000 for a viral sign-up) stay in
+        ``extras["enabled_units"]``, so they never read as thousands of unassigned paid seats.
         """
         plans, warnings = [], []
         for sku in self.skus.values():
@@ -179,7 +181,7 @@ class SkuCatalog:
                 SeatPlan(
                     plan=sku.name,
                     license_type=sku.name,
-                    purchased=units["enabled"],
+                    purchased=units["enabled"] if sku.counted_billable else None,
                     assigned=consumed,
                     extras={
                         "sku_id": sku.sku_id,
@@ -187,6 +189,7 @@ class SkuCatalog:
                         "capability_status": str(row.get("capabilityStatus") or ""),
                         "applies_to": str(row.get("appliesTo") or ""),
                         "billable": sku.counted_billable,
+                        "enabled_units": units["enabled"],
                         "warning_units": units["warning"],
                         "suspended_units": units["suspended"],
                         "locked_out_units": units["lockedOut"],

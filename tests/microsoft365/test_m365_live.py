@@ -77,5 +77,7 @@ def test_sample_tenant(settings):
     plans = {plan.extras["sku_id"]: plan for plan in fetched.items if isinstance(plan, SeatPlan)}
     for sku in skus:
         plan = plans[sku["skuId"].lower()]
-        assert (plan.purchased, plan.assigned) == (sku["prepaidUnits"]["enabled"], sku["consumedUnits"])
+        enabled = sku["prepaidUnits"]["enabled"]
+        assert (plan.purchased, plan.assigned) == (enabled if plan.extras["billable"] else None, sku["consumedUnits"])
+        assert plan.extras["enabled_units"] == enabled
     assert waits == []

@@ -148,6 +148,8 @@ def test_plans_count_enabled_units_and_report_the_rest():
     assert (by_part["SPE_E3"].purchased, by_part["SPE_E3"].assigned) == (10, 7)
     assert (by_part["SPB"].purchased, by_part["SPB"].extras["suspended_units"]) == (0, 5)
     assert by_part["FLOW_FREE"].extras["billable"] is False
+    # A free SKU's 10,000 units are not purchased seats.
+    assert (by_part["FLOW_FREE"].purchased, by_part["FLOW_FREE"].extras["enabled_units"]) == (None, 10000)
     assert len(warnings) == 2 and all("not counted as purchased" in warning for warning in warnings)
 
 
