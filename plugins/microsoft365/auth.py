@@ -20,7 +20,8 @@ from seatkeeper.errors import AuthenticationError, BadProviderData, ConfigError,
 from .clouds import Endpoints, host_of
 from .transport import unreachable_message
 
-_THUMBPRINT = re.compile(r"^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$")
+_SHA1 = re.compile(r"^[0-9A-Fa-f]{40}$")
+_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----")
 _AADSTS = re.compile(r"AADSTS(\d+)")
 
 #: AADSTS codes users actually hit, and what to do about each.
@@ -39,9 +40,14 @@ AADSTS_HINTS = {
 
 
 def credential(settings: Mapping[str, str]) -> dict[str, str] | str:
-    """MSAL's ``client_credential``: the client secret, or the certificate's private key and thumbprint.
+    """MSAL's ``client_credential``: the client secret, or the certificate's private key with its thumbprint.
 
-    :raises ConfigError: neither or both are given, the key file cannot be read, or the thumbprint is malformed.
+    The certificate may be given by its SHA-1 thumbprint (``certificate_thumbprint``, as the app registration
+    shows it), or by putting the certificate itself in the key's PEM file: MSAL then signs with its SHA-256
+    thumbprint.
+
+    :raises ConfigError: neither or both credentials are given, the key file cannot be read or loaded, or the
+        thumbprint is malformed.
     """
     secret = (settings.get("client_secret") or "").strip()
     key_path = (settings.get("certificate_path") or "").strip()
@@ -57,25 +63,47 @@ def credential(settings: Mapping[str, str]) -> dict[str, str] | str:
     if not key_path:
         raise ConfigError(
             "the Microsoft 365 connection needs a credential: set client_secret_env (M365_CLIENT_SECRET) or "
-            "certificate_path and certificate_thumbprint"
+            "certificate_path (and certificate_thumbprint)"
         )
-    if not _THUMBPRINT.match(thumbprint):
+    if thumbprint and not _SHA1.match(thumbprint):
         raise ConfigError(
-            "the Microsoft 365 certificate_thumbprint must be the certificate's SHA-1 (40 hex digits) or SHA-256 "
-            "(64 hex digits) thumbprint, as the app registration's Certificates & secrets page shows it"
+            "the Microsoft 365 certificate_thumbprint must be the certificate's SHA-1 thumbprint (40 hex digits, as "
+            "the app registration's Certificates & secrets page shows it); for SHA-256, leave it out and put the "
+            "certificate in the certificate_path PEM file after the key"
         )
     path = Path(key_path).expanduser()
     try:
-        private_key = path.read_text(encoding="ascii")
+        pem = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a PEM text file"
         raise ConfigError(f"cannot read the Microsoft 365 certificate_path {str(path)!r}: {reason}") from None
-    if "PRIVATE KEY-----" not in private_key:
+    _check_private_key(pem, path)
+    if thumbprint:
+        return {"private_key": pem, "thumbprint": thumbprint.upper()}
+    certificates = _CERTIFICATE.findall(pem)
+    if not certificates:
+        raise ConfigError(
+            f"the Microsoft 365 certificate_path {str(path)!r} holds no certificate: set certificate_thumbprint, or "
+            "append the certificate (-----BEGIN CERTIFICATE-----) to the file"
+        )
+    return {"private_key": pem, "public_certificate": certificates[0]}
+
+
+def _check_private_key(pem: str, path: Path) -> None:
+    """Refuse, with a clear message, a file MSAL could not sign with (no key, an encrypted or broken one)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    if "PRIVATE KEY-----" not in pem:
         raise ConfigError(
             f"the Microsoft 365 certificate_path {str(path)!r} holds no PEM private key (-----BEGIN PRIVATE KEY-----)"
         )
-    field = "thumbprint_sha256" if len(thumbprint) == 64 else "thumbprint"
-    return {"private_key": private_key, field: thumbprint.upper()}
+    try:
+        load_pem_private_key(pem.encode("ascii"), password=None)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"the Microsoft 365 certificate_path {str(path)!r} holds a private key that cannot be loaded (encrypted "
+            "keys are not supported: export it without a passphrase and keep the file readable by seatkeeper only)"
+        ) from None
 
 
 class TokenSource:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 
 import pytest
@@ -318,6 +319,41 @@ def test_secret_never_in_errors_or_warnings():
         texts.append(str(caught.value))
         for value in (TEST_CLIENT_SECRET, *server.issued_tokens):
             assert all(value not in text for text in texts)
+
+
+def test_certificate_in_the_key_file_signs_with_sha256(tmp_path):
+    key_path, _thumbprint, certificate = make_certificate(tmp_path)
+    key_path.write_bytes(key_path.read_bytes() + certificate)
+    with graph(sample_tenant(client_secret=None, certificate_pem=certificate)) as server:
+        settings = {key: value for key, value in server.settings().items() if key != "client_secret"}
+        fetched = fetch(provider(), {**settings, "certificate_path": str(key_path)})
+        token_requests = [request for request in server.requests if request.path.endswith("/token")]
+    assert len(seats(fetched.items)) == 8
+    header = token_requests[0].body.split(b"client_assertion=")[1].split(b".")[0]
+    assert b"PS256" in base64.urlsafe_b64decode(header + b"==")
+
+
+@pytest.mark.parametrize(
+    ("content", "thumbprint", "message"),
+    [
+        (None, "AB" * 32, "SHA-1 thumbprint"),
+        (None, "", "holds no certificate"),
+        (
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            "AB" * 20,
+            "cannot be loaded",
+        ),
+        (b"just text", "AB" * 20, "holds no PEM private key"),
+    ],
+)
+def test_unusable_certificate_settings(tmp_path, content, thumbprint, message):
+    key_path, _thumbprint, _certificate = make_certificate(tmp_path)
+    if content is not None:
+        key_path.write_bytes(content)
+    settings = {"tenant_id": "contoso.onmicrosoft.com", "client_id": "4d856d1f-8648-456c-9bb2-f36273bbe4e3"}
+    settings |= {"certificate_path": str(key_path), "certificate_thumbprint": thumbprint}
+    with pytest.raises(ConfigError, match=message):
+        provider().authenticate(settings)
 
 
 def make_certificate(directory):
