@@ -141,13 +141,7 @@ class TokenSource:
             try:
                 result = app.acquire_token_for_client(scopes=[self.endpoints.scope])
             except (requests.HTTPError, msal.exceptions.MsalServiceError) as error:
-                # MSAL raises for a 5xx left over after the retries ("HTTP Error: 503").
-                found = re.search(r"\b(5\d\d)\b", str(error))
-                status = found.group(1) if found else "5xx"
-                raise ProviderUnavailable(
-                    f"could not get a token from {host_of(self.endpoints.authority)}: the token endpoint kept "
-                    f"failing with HTTP {status}; try again later"
-                ) from None
+                raise self._failing(error) from None
             except requests.RequestException as error:
                 raise ProviderUnavailable(unreachable_message(self.endpoints.authority, error)) from None
             except ValueError as error:  # MSAL's way of saying the token answer was not JSON
@@ -193,11 +187,22 @@ class TokenSource:
                 instance_discovery=False,
                 validate_authority=False,
             )
+        except (requests.HTTPError, msal.exceptions.MsalServiceError) as error:
+            raise self._failing(error) from None
         except requests.RequestException as error:
             raise ProviderUnavailable(unreachable_message(self.endpoints.authority, error)) from None
         except ValueError as error:
             raise self._discovery_failed(error) from None
         return self._app
+
+    def _failing(self, error: Exception) -> ProviderUnavailable:
+        # MSAL raises for a 5xx left over after the retries ("HTTP Error: 503").
+        found = re.search(r"\b(5\d\d)\b", str(error))
+        status = found.group(1) if found else "5xx"
+        return ProviderUnavailable(
+            f"could not get a token from {host_of(self.endpoints.authority)}: the token endpoint kept failing with "
+            f"HTTP {status}; try again later"
+        )
 
     def _discovery_failed(self, error: ValueError) -> Exception:
         # MSAL replaces the discovery's own error (status and body) with a generic one: read both.

@@ -274,6 +274,29 @@ def test_token_endpoint_failing():
             provider(max_retries=1).authenticate(server.settings())
 
 
+def test_openid_configuration_failing():
+    with graph() as server:
+        path = f"/{server.settings()['tenant_id']}/v2.0/.well-known/openid-configuration"
+        faults.server_error(server, 502, path=path, times=None)
+        with pytest.raises(ProviderUnavailable, match="kept failing with HTTP 502"):
+            provider(max_retries=1).authenticate(server.settings())
+    assert len(server.requests_to(path)) == 2
+
+
+@pytest.mark.parametrize(("endpoint", "message"), [("token", "not JSON"), ("openid", "no usable OpenID configuration")])
+def test_html_from_the_token_host(endpoint, message):
+    with graph() as server:
+        tenant = server.settings()["tenant_id"]
+        path = (
+            f"/{tenant}/oauth2/v2.0/token"
+            if endpoint == "token"
+            else f"/{tenant}/v2.0/.well-known/openid-configuration"
+        )
+        faults.body(server, b"<html><body>Proxy login</body></html>", "text/html", path=path)
+        with pytest.raises(BadProviderData, match=message):
+            provider().authenticate(server.settings())
+
+
 def test_certificate_credentials(tmp_path):
     key_path, thumbprint, certificate = make_certificate(tmp_path)
     tenant = sample_tenant(client_secret=None, certificate_pem=certificate)
