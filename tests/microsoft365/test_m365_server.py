@@ -77,10 +77,11 @@ def test_sample_tenant_seats_people_and_plans():
     assert all("$skiptoken" in request.query for request in rest) and len(rest) == 2
 
 
-def test_default_page_size_is_999():
+def test_default_page_size_is_999_and_500_with_sign_ins():
     with graph() as server:
         fetch(provider(), server.settings())
-    assert users_requests(server)[0].query["$top"] == "999"
+        fetch(provider(), {**server.settings(), "sign_in_activity": "false"})
+    assert [request.query["$top"] for request in users_requests(server)] == ["500", "999"]
 
 
 # -- sign-in activity
