@@ -40,7 +40,7 @@ from .config import CONNECTION_KEYS, Config, ConnectionConfig, resolve_settings
 from .errors import ConfigError, ProviderError
 from .plugins import Plugins
 from .provider import FetchContext, Provider, Setting, provider_items
-from .schema import Rejected, SeatPlan, SeatRecord, SeatStatus
+from .schema import Person, Rejected, SeatPlan, SeatRecord, SeatStatus
 from .sync import SyncResult, sync_connection
 
 CONNECTION = "contract"
@@ -171,15 +171,29 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
 
 
-def check_items(items: Iterable[Any]) -> None:
-    """Assert every yielded item is a valid, normalized SeatRecord, Rejected or SeatPlan, keys unique."""
+def check_items(items: Iterable[Any], *, directory: bool = False) -> None:
+    """Assert every yielded item is a valid, normalized SeatRecord, Rejected or SeatPlan (and, for a
+    ``directory``, Person), seat keys and people's emails unique."""
     keys: dict[str, int] = {}
     plans: set[str] = set()
+    people: dict[str, int] = {}
+    kinds = (SeatRecord, Rejected, SeatPlan, Person) if directory else (SeatRecord, Rejected, SeatPlan)
     for index, item in enumerate(items):
         where = f"item {index} ({type(item).__name__})"
-        assert isinstance(item, SeatRecord | Rejected | SeatPlan), (
-            f"{where}: yield SeatRecord, Rejected or SeatPlan objects, not {type(item).__name__}"
+        assert isinstance(item, kinds), (
+            f"{where}: yield {', '.join(kind.__name__ for kind in kinds)} objects, not {type(item).__name__}"
+            + ("" if directory or not isinstance(item, Person) else " (set directory = True on a directory)")
         )
+        if isinstance(item, Person):
+            try:
+                assert Person.model_validate(item.model_dump()) == item, f"{where}: not normalized: {item!r}"
+            except ValidationError as error:
+                raise AssertionError(f"{where}: not a valid Person (built with model_construct?): {error}") from None
+            assert item.email not in people, (
+                f"{where}: person {item.email!r} already yielded by item {people[item.email]}"
+            )
+            people[item.email] = index
+            continue
         if isinstance(item, Rejected):
             assert item.reason.strip(), f"{where}: a Rejected needs a reason"
             continue
@@ -323,10 +337,12 @@ class ProviderContract:
         provider.authenticate(resolve(provider, settings))
 
     def test_fetch_yields_normalized_records(self, provider, settings):
-        """At least one seat; every item a valid SeatRecord/Rejected/SeatPlan; seat keys unique."""
+        """At least one seat; every item a valid SeatRecord/Rejected/SeatPlan (Person for a directory); keys unique."""
         fetched = fetch_all(provider, settings)
         assert fetched.records, "the settings fixture's account should hold at least one user"
-        check_items(fetched.items)
+        check_items(fetched.items, directory=provider.directory)
+        if provider.directory:
+            assert any(isinstance(item, Person) for item in fetched.items), "a directory yields its people"
         for call in fetched.progress:
             assert set(call) <= {"advance", "total"}, f"progress takes advance= and total= only, got {call}"
 
