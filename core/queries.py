@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .locks import sync_in_progress
-from .models import activity_t, connection_t, plan_t, run_t, seat_t
+from .models import activity_t, connection_t, person_t, plan_t, run_t, seat_t
 from .runs import KILLED, RunOutcome
 
 #: The application a connection tracks (recorded by its syncs; before the first one, its provider's name).
@@ -190,5 +190,29 @@ def plans(engine: Engine, *, as_of: datetime | None = None) -> list[dict[str, An
         .join(connection_t, plan_t.c.connection_id == connection_t.c.id)
         .order_by(connection_t.c.provider, connection_t.c.name, plan_t.c.plan)
     )
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]
+
+
+def people(engine: Engine, *, as_of: datetime | None = None, connection: str | None = None) -> list[dict[str, Any]]:
+    """The people of every directory connection as they stood now (or at ``as_of``), by directory and email."""
+    held = (
+        person_t.c.seen_until.is_(None)
+        if as_of is None
+        else sa.and_(
+            person_t.c.seen_from <= as_of, sa.or_(person_t.c.seen_until.is_(None), person_t.c.seen_until > as_of)
+        )
+    )
+    columns = [
+        c for c in person_t.c if c.name not in ("id", "connection_id", "state_hash", "opened_by_run", "closed_by_run")
+    ]
+    query = (
+        sa.select(connection_t.c.name.label("directory"), *columns)
+        .join(connection_t, person_t.c.connection_id == connection_t.c.id)
+        .where(held)
+        .order_by(connection_t.c.name, person_t.c.email, person_t.c.person_key)
+    )
+    if connection:
+        query = query.where(connection_t.c.name == connection)
     with engine.connect() as db:
         return [dict(row._mapping) for row in db.execute(query)]

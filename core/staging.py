@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from . import bulk
-from .models import UTCDateTime, plan_t, run_t, seat_t
+from .models import UTCDateTime, person_t, plan_t, run_t, seat_t
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS
 
@@ -41,6 +41,29 @@ closing_t = sa.Table(
     _temporary,
     sa.Column("seat_id", sa.Integer, primary_key=True),
     sa.Column("reason", sa.String(20), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+#: The person columns a directory's run fills, staged as they come.
+PERSON_STAGED = (
+    "person_key",
+    "person_id",
+    "email",
+    "aliases",
+    "name",
+    "status",
+    "status_since",
+    "department",
+    "cost_center",
+    "job_title",
+    "manager_email",
+    "state_hash",
+)
+person_stage_t = sa.Table(
+    "seatkeeper_stage_person",
+    _temporary,
+    sa.Column("seq", sa.Integer, nullable=False),
+    *(sa.Column(name, person_t.c[name].type) for name in PERSON_STAGED),
     prefixes=["TEMPORARY"],
 )
 
@@ -90,6 +113,23 @@ class Outcome:
         }
 
 
+@dataclass
+class PeopleOutcome:
+    """What a directory's run changes in its people (none of it when it listed nobody: stored people stay)."""
+
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    duplicates: int = 0
+
+    def note(self) -> str:
+        """The run's note about its people."""
+        return f"directory: {self.seen} people — {self.added} added, {self.changed} changed, {self.removed} removed" + (
+            f", {self.duplicates} listed twice (the first kept)" if self.duplicates else ""
+        )
+
+
 class Staging:
     """The temporary tables of one run, on a database connection of its own; use it as a context manager.
 
@@ -104,6 +144,8 @@ class Staging:
         self._db: sa.Connection | None = None
         self._rows: list[dict[str, Any]] = []
         self._protected: list[dict[str, Any]] = []
+        self._people: list[dict[str, Any]] = []
+        self.people_staged = 0
         self._seq = 0
         self._outcome: Outcome | None = None
 
@@ -142,6 +184,15 @@ class Staging:
         if len(self._rows) >= self.page:
             self.flush()
 
+    def add_person(self, row: dict[str, Any]) -> None:
+        """Stage one person of a directory (the :data:`PERSON_STAGED` values)."""
+        self._seq += 1
+        row["seq"] = self._seq
+        self._people.append(row)
+        self.people_staged += 1
+        if len(self._people) >= self.page:
+            self.flush()
+
     def protect(self, key: str) -> None:
         """Keep the stored seat ``key`` as it is (its record was rejected: that is not a removed user)."""
         self._protected.append({"seat_key": key})
@@ -152,8 +203,10 @@ class Staging:
         """Write the rows staged so far, and commit, so no transaction stays open while the provider fetches."""
         rows, self._rows = self._rows, []
         protected, self._protected = self._protected, []
+        people, self._people = self._people, []
         bulk.insert_many(self._db, stage_t, rows)
         bulk.insert_many(self._db, protected_t, protected)
+        bulk.insert_many(self._db, person_stage_t, people)
         self._db.commit()
 
     def outcome(self) -> Outcome:
@@ -213,6 +266,39 @@ class Staging:
         self._outcome = outcome
         return outcome
 
+    def people_outcome(self) -> PeopleOutcome | None:
+        """Settle people listed twice (the first one listed stays) and count what the run changes in them; None
+        when the run listed no one, so stored people stay as they are."""
+        self.flush()
+        if not self.people_staged:
+            return None
+        db, c = self._db, {"c": self.connection_id}
+        outcome = PeopleOutcome()
+        db.execute(
+            sa.text(
+                "DELETE FROM seatkeeper_stage_person WHERE seq NOT IN"
+                " (SELECT min(seq) FROM seatkeeper_stage_person GROUP BY person_key)"
+            )
+        )
+        db.execute(sa.text("CREATE UNIQUE INDEX seatkeeper_stage_person_key ON seatkeeper_stage_person (person_key)"))
+        outcome.seen = db.execute(sa.select(sa.func.count()).select_from(person_stage_t)).scalar_one()
+        outcome.duplicates = self.people_staged - outcome.seen
+        matched = f"FROM seatkeeper_stage_person f JOIN person o ON {_OPEN_O} AND o.person_key = f.person_key"
+        unchanged = db.execute(sa.text(f"SELECT count(*) {matched} WHERE o.state_hash = f.state_hash"), c).scalar_one()
+        outcome.changed = db.execute(
+            sa.text(f"SELECT count(*) {matched} WHERE o.state_hash <> f.state_hash"), c
+        ).scalar_one()
+        outcome.removed = db.execute(
+            sa.text(
+                f"SELECT count(*) FROM person o WHERE {_OPEN_O} AND NOT EXISTS"
+                " (SELECT 1 FROM seatkeeper_stage_person f WHERE f.person_key = o.person_key)"
+            ),
+            c,
+        ).scalar_one()
+        outcome.added = outcome.seen - unchanged - outcome.changed
+        db.commit()
+        return outcome
+
     def apply(
         self,
         run_id: int,
@@ -265,6 +351,8 @@ class Staging:
                 ),
                 values,
             )
+            if self.people_staged:
+                _apply_people(db, values, typed)
             plans = [
                 {**plan, "connection_id": self.connection_id, "run_id": run_id, "observed_at": now} for plan in plans
             ]
@@ -287,6 +375,28 @@ def close_seats(db: sa.Connection, values: dict[str, Any], typed: list) -> None:
         sa.text(
             "UPDATE seat SET seen_until = :now, closed_by_run = :run"
             " WHERE id IN (SELECT seat_id FROM seatkeeper_stage_closing)"
+        ).bindparams(*typed),
+        values,
+    )
+
+
+def _apply_people(db: sa.Connection, values: dict[str, Any], typed: list) -> None:
+    """Close the intervals of people who changed or are no longer listed, and open the new ones."""
+    db.execute(
+        sa.text(
+            "UPDATE person SET seen_until = :now, closed_by_run = :run WHERE connection_id = :c AND seen_until IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM seatkeeper_stage_person f WHERE f.person_key = person.person_key"
+            " AND f.state_hash = person.state_hash)"
+        ).bindparams(*typed),
+        values,
+    )
+    columns = ", ".join(PERSON_STAGED)
+    db.execute(
+        sa.text(
+            f"INSERT INTO person (connection_id, {columns}, seen_from, opened_by_run)"
+            f" SELECT :c, {', '.join(f'f.{name}' for name in PERSON_STAGED)}, :now, :run FROM seatkeeper_stage_person f"
+            f" WHERE NOT EXISTS (SELECT 1 FROM person o WHERE {_OPEN_O} AND o.person_key = f.person_key)"
+            " ORDER BY f.seq"
         ).bindparams(*typed),
         values,
     )

@@ -83,6 +83,20 @@ def seat_row(record: SeatRecord) -> dict[str, Any]:
     return row
 
 
+_encode_person = jsontext.Encoder(sort_keys=True, ensure_ascii=False)
+
+
+def person_row(person: Person) -> dict[str, Any]:
+    """The staged values of a directory's ``person``: its fields, its key and its state digest."""
+    row = person.model_dump()
+    row["status"] = person.status.value
+    row["aliases"] = list(person.aliases)
+    row["person_key"] = person.person_id or f"email:{person.email}"
+    state = {**row, "status_since": person.status_since.isoformat() if person.status_since else None}
+    row["state_hash"] = hashlib.blake2b(_encode_person(state).encode(), digest_size=16).hexdigest()
+    return row
+
+
 def redact(message: str, secrets: Iterable[str]) -> str:
     """``message`` with every secret value replaced: a last line of defence for plugins that leak one."""
     for secret in secrets:
@@ -98,7 +112,6 @@ class _Collector:
         self.staging = staging
         self.now = now
         self.directory = directory
-        self.people = 0
         self.rejected = 0
         self.future_activity = 0
         self.notes: list[str] = []
@@ -116,7 +129,7 @@ class _Collector:
         elif isinstance(item, SeatPlan):
             self.plans[item.plan] = item
         elif isinstance(item, Person) and self.directory:
-            self.people += 1  # counted; stored once the people layer lands
+            self.staging.add_person(person_row(item))
         else:
             raise ProviderError(
                 f"the provider yielded a {type(item).__name__}, not a SeatRecord, Rejected or SeatPlan: a plugin bug"
@@ -199,7 +212,9 @@ def sync_connection(
                 _fetch(collector, provider, settings, context)
                 outcome = staging.outcome()
                 _check_guards(provider, outcome, allow_empty, allow_shrink, shrink_limit or SHRINK_LIMIT)
-                notes = [redact(note, secrets) for note in context.warnings + collector.notes_of(outcome)]
+                people = staging.people_outcome()
+                notes = context.warnings + collector.notes_of(outcome) + ([people.note()] if people else [])
+                notes = [redact(note, secrets) for note in notes]
                 counts = outcome.counts(collector.rejected)
                 cancel.check()  # the last moment a stop is heard: the apply is short and all-or-nothing
                 plans = [plan.model_dump() for plan in collector.plans.values()]
@@ -259,6 +274,7 @@ def preview_connection(
             _fetch(collector, provider, settings, context)
             outcome = staging.outcome()
             _check_guards(provider, outcome, allow_empty, allow_shrink, shrink_limit or SHRINK_LIMIT)
+            people = staging.people_outcome()
     except SeatkeeperError as error:
         result.error, result.exit_code = redact(str(error), secrets), error.exit_code
     except sa.exc.SQLAlchemyError as error:
@@ -270,7 +286,8 @@ def preview_connection(
     else:
         result.ok, result.outcome, result.exit_code = True, RunOutcome.SUCCEEDED, 0
         result.counts = outcome.counts(collector.rejected)
-        result.notes = [redact(note, secrets) for note in context.warnings + collector.notes_of(outcome)]
+        notes = context.warnings + collector.notes_of(outcome) + ([people.note()] if people else [])
+        result.notes = [redact(note, secrets) for note in notes]
         return result
     result.notes = [redact(note, secrets) for note in context.warnings]
     return result
