@@ -187,14 +187,15 @@ class TokenSource:
         self.refreshes += 1
 
     def _refused(self, error: google.auth.exceptions.RefreshError) -> Exception:
+        # google-auth gives (message, answer) for a JSON answer and (body,) for an answer that is not JSON.
         data = error.args[1] if len(error.args) > 1 else None
         uri = host_of(self.credentials._token_uri)
-        if isinstance(data, str):
-            kind = "HTML" if data.lstrip().startswith("<") else "text that is not JSON"
-            return BadProviderData(f"the Google token endpoint {uri} answered with {kind}: check token_uri")
+        body = error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else data
+        if isinstance(body, str) and body.lstrip().startswith("<"):
+            return BadProviderData(f"the Google token endpoint {uri} answered with HTML, not JSON: check token_uri")
         if not isinstance(data, dict):
             return AuthenticationError(
-                f"Google refused a token for service account {self.account}: {_one_line(error.args[0] if error.args else error)}"
+                f"Google refused a token for service account {self.account}: {_one_line(body or error)[:200]}"
             )
         code = str(data.get("error") or "")
         description = _one_line(data.get("error_description") or "")

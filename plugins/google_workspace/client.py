@@ -119,7 +119,9 @@ class GoogleClient:
                 self.tokens.invalidate(token)
                 continue
             reason, message, domain = _error(response)
-            if status in (403, 429) and (reason in RATE_LIMIT_REASONS or domain == "usageLimits" or status == 429):
+            # Google puts "API not enabled" under the usageLimits domain too: only its reason tells them apart.
+            limited = reason in RATE_LIMIT_REASONS or (domain == "usageLimits" and reason not in DISABLED_REASONS)
+            if status == 429 or (status == 403 and limited):
                 throttled += 1
                 wait = self.policy.backoff(throttled)
                 out_of_time = self.policy.clock() + wait - started > self.policy.deadline

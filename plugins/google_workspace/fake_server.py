@@ -26,10 +26,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from google.auth import exceptions as google_exceptions
 from google.auth import jwt
@@ -43,6 +44,7 @@ SCOPES = {
     "licensing": "https://www.googleapis.com/auth/apps.licensing",
     "reports": "https://www.googleapis.com/auth/admin.reports.usage.readonly",
 }
+PACIFIC = ZoneInfo("America/Los_Angeles")
 #: Product ids the server knows (others get the 400 Google gives an invalid product).
 KNOWN_PRODUCTS = frozenset({"Google-Apps", "101047", "101068", "101031", "101037", "101033", "101038"})
 
@@ -86,13 +88,15 @@ class Snapshot:
     """One state of the customer: its users (Directory shape), licence assignments and usage counters.
 
     :param assignments: ``(user e-mail, product id, SKU id, SKU name)`` rows.
-    :param usage: ``accounts:`` counter name -> value, reported for ``usage_date`` and earlier days.
+    :param usage: ``accounts:`` counter name -> value, reported for ``usage_date`` and earlier days, or, with
+        ``usage_lag_days``, for the days at least that many days before today (Pacific time), as Google does.
     """
 
     users: list[dict[str, Any]]
     assignments: list[tuple[str, str, str, str]]
     usage: dict[str, int] = field(default_factory=dict)
     usage_date: date | None = None
+    usage_lag_days: int | None = None
     customer_id: str = "C01abc234"
     domain: str = "example.com"
 
@@ -144,7 +148,9 @@ class FakeGoogle:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-google", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-google", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -396,7 +402,10 @@ class FakeGoogle:
             return Reply(400, api_error(400, f"Invalid value '{day_text}'", "invalid", status="INVALID_ARGUMENT"))
         if request.query.get("customerId") not in (None, snapshot.customer_id):
             return Reply(403, api_error(403, "Not Authorized to access this resource/api", "forbidden"))
-        if snapshot.usage_date is None or day > snapshot.usage_date:
+        latest = snapshot.usage_date
+        if snapshot.usage_lag_days is not None:
+            latest = datetime.now(PACIFIC).date() - timedelta(days=snapshot.usage_lag_days)
+        if latest is None or day > latest:
             return Reply(
                 200,
                 {
@@ -428,6 +437,10 @@ class FakeGoogle:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGoogle
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write (flushed after each request): sent apart, Nagle's algorithm and
+    # delayed ACKs would add 40 ms to every answer.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, *_args: object) -> None:  # quiet
         pass
