@@ -35,7 +35,12 @@ def vcr_config(vcr_config, record_mode):
     """tests/conftest.py's scrubbing, plus the signed assertion; recording needs real credentials."""
     if record_mode != "none" and not (RECORD_KEY_FILE and RECORD_SUBJECT):
         pytest.fail("recording needs GOOGLE_WORKSPACE_RECORD_KEY_FILE and GOOGLE_WORKSPACE_RECORD_SUBJECT")
-    return {**vcr_config, "filter_post_data_parameters": [("assertion", "SCRUBBED")]}
+    return scrubbing(vcr_config)
+
+
+def scrubbing(config: dict) -> dict:
+    """``config`` with the token request's signed JWT assertion scrubbed too (it identifies the key)."""
+    return {**config, "filter_post_data_parameters": [("assertion", "SCRUBBED")]}
 
 
 @pytest.fixture

@@ -130,3 +130,31 @@ def test_the_database_holds_no_secret(tmp_path):
         data = (tmp_path / "g.db").read_bytes().decode("utf-8", "replace")
         assert "@example.com" in data  # the seats are there
         assert_clean([data], secrets_of(server, key))
+
+
+@LOCALHOST_ONLY
+def test_recording_a_sync_scrubs_the_credentials(tmp_path):
+    """A re-recording (test_google_live.py's vcr_config) of a sync with the local server keeps no secret."""
+    import vcr
+
+    from tests.conftest import _scrub_response
+
+    from .test_google_live import scrubbing
+
+    config = scrubbing(
+        {
+            "filter_headers": [("authorization", SCRUBBED), ("cookie", None), ("set-cookie", None)],
+            "before_record_response": _scrub_response,
+            "decode_compressed_response": True,
+        }
+    )
+    key = shared_key()
+    with fake_google() as server:
+        recorder = vcr.VCR(record_mode="all", **config)
+        with recorder.use_cassette(str(tmp_path / "recorded.yaml")):
+            fetch(provider(), server_settings(server))
+        text = (tmp_path / "recorded.yaml").read_text(encoding="utf-8")
+        assert "/token" in text and "/admin/directory/v1/users" in text
+        assert_clean([text], secrets_of(server, key))
+        assert not JWT.search(text)
+        test_cassettes_hold_no_secrets(tmp_path / "recorded.yaml")
