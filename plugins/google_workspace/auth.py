@@ -180,7 +180,7 @@ class TokenSource:
             raise self._refused(error) from None
         except google.auth.exceptions.TransportError as error:
             raise unavailable(uri, error) from None
-        except ValueError as error:  # google-auth's own reading of an odd token answer
+        except (ValueError, TypeError) as error:  # google-auth reading an odd 200 answer (HTML: TypeError)
             raise BadProviderData(
                 f"the Google token endpoint {host_of(uri)} answered with something unreadable ({type(error).__name__})"
             ) from None

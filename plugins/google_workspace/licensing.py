@@ -22,6 +22,8 @@ from .skus import SKUS_BY_ID, Sku
 
 #: The Licensing API's page-size cap (``maxResults`` 1..1000 in its Discovery document).
 MAX_PAGE_SIZE = 1000
+#: Unreadable assignments kept as Rejected items; more are only counted (a warning says how many).
+MAX_REJECTED = 1000
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Assignments:
     by_email: dict[str, tuple[Sku, ...]] = field(default_factory=dict)
     unknown_skus: dict[tuple[str, str], int] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
+    rejected_count: int = 0
     count: int = 0
 
 
@@ -99,7 +102,8 @@ def fetch_assignments(
                 email = item.get("userId") if isinstance(item, dict) else None
                 sku = sku_of(item) if isinstance(item, dict) else None
                 if not isinstance(email, str) or "@" not in email or sku is None:
-                    if len(result.rejected) < 1000:
+                    result.rejected_count += 1
+                    if len(result.rejected) < MAX_REJECTED:
                         result.rejected.append(
                             f"a licence assignment of product {product_id} without a user e-mail or SKU id"
                         )

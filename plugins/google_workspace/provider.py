@@ -14,7 +14,7 @@ from seatkeeper.errors import ConfigError, PermissionDenied
 from . import directory as directory_api
 from . import licensing
 from .auth import TokenSource, build_credentials, load_key, scopes_for
-from .client import GoogleClient
+from .client import GoogleApiError, GoogleClient
 from .mapping import emails_of, identity_problem, orphan_seats, person_of, seats_of
 from .skus import DEFAULT_PRODUCTS, parse_id_list
 from .transport import RetryPolicy, Transport
@@ -203,6 +203,11 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
         context.progress(total=assignments.count)
         for reason in assignments.rejected:
             yield Rejected(reason=reason)
+        if assignments.rejected_count > len(assignments.rejected):
+            context.warn(
+                f"{assignments.rejected_count} licence assignments could not be read (no user e-mail or SKU id); "
+                f"the first {len(assignments.rejected)} are listed as rejected"
+            )
         held = assignments.by_email
         for page in directory_api.iter_user_pages(session, page_size=self.user_page_size, max_pages=self.max_pages):
             seats = 0
@@ -239,7 +244,8 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
         if settings["usage_reports"]:
             try:
                 yield from fetch_plans(session, context, customer, self.now)
-            except PermissionDenied as error:
+            except (PermissionDenied, GoogleApiError) as error:
+                # Purchased seats are optional: the seats and people of this run stand without them.
                 context.warn(f"purchased seats are not known: {error}")
 
     @contextlib.contextmanager

@@ -152,6 +152,26 @@ def test_html_error_page_on_the_token_endpoint(server):
         fetch(small(), server_settings(server))
 
 
+def test_token_endpoint_errors_then_success(server):
+    Faults(server).server_error(path="/token", status=503, times=2)
+    waits = Waits()
+    fetched = fetch(small(waits), server_settings(server))
+    assert len(fetched.seats) == SEATS
+    assert waits == [1.0, 2.0]
+
+
+def test_token_endpoint_keeps_failing(server):
+    Faults(server).server_error(path="/token", status=502, times=None)
+    with pytest.raises(ProviderUnavailable, match="the token endpoint kept failing with HTTP 502"):
+        small(max_retries=1).authenticate(server_settings(server))
+
+
+def test_token_endpoint_answering_html_with_200(server):
+    Faults(server).html(path="/token", status=200)
+    with pytest.raises(BadProviderData, match="token endpoint 127.0.0.1:\\d+ answered with something unreadable"):
+        small().authenticate(server_settings(server))
+
+
 def test_wrong_envelope(server):
     Faults(server).reply(Reply(200, {"users": {"id": "1"}}), path="/admin/directory/v1/users")
     with pytest.raises(BadProviderData, match="'users' that is not a list"):
@@ -248,6 +268,13 @@ def test_reports_refused_is_a_warning(server):
     assert len(fetched.seats) == SEATS
     assert fetched.plans == []
     assert len(fetched.warnings) == 1 and "Reports privilege" in fetched.warnings[0]
+
+
+def test_reports_refusing_a_parameter_is_a_warning(server):
+    Faults(server).reply(Reply(400, api_error(400, "Invalid value 'accounts:x'", "invalid")), path="/admin/reports")
+    fetched = fetch(small(), server_settings(server))
+    assert len(fetched.seats) == SEATS
+    assert fetched.warnings[0].startswith("purchased seats are not known: Google refused the customer usage report")
 
 
 def test_reports_without_data_for_a_week_is_a_warning():
@@ -400,3 +427,13 @@ def test_subject_is_checked_before_any_request(server):
 
 def test_the_pack_subject_is_an_admin():
     assert next(u for u in pack_users() if u["primaryEmail"] == SUBJECT)["isAdmin"] is True
+
+
+def test_an_assignment_without_a_user_is_rejected():
+    rows = pack_assignments() + [("", "Google-Apps", "1010020027", "Google Workspace Business Starter")]
+    with fake_google([pack_snapshot(assignments=rows)]) as server:
+        fetched = fetch(small(), server_settings(server))
+    assert len(fetched.seats) == SEATS
+    assert [r.reason for r in fetched.rejected] == [
+        "a licence assignment of product Google-Apps without a user e-mail or SKU id"
+    ]
