@@ -132,6 +132,7 @@ class FakeGoogle:
         self.intercept: Callable[[FakeRequest, FakeGoogle], Reply | None] | None = None
         self._lock = threading.Lock()
         self._encoded: dict[int, list[bytes]] = {}
+        self._by_product: dict[tuple[int, str], list[tuple[str, str, str, str]]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -187,6 +188,15 @@ class FakeGoogle:
         with self._lock:
             self.snapshots[snapshot].users = users
             self._encoded.clear()
+            self._by_product.clear()
+
+    def prepare(self) -> None:
+        """Encode every snapshot's users and index its assignments now rather than on the first page asked for."""
+        with self._lock:
+            for index, snapshot in enumerate(self.snapshots):
+                self._encoded[index] = [json.dumps(user, ensure_ascii=False).encode() for user in snapshot.users]
+                for product in {row[1] for row in snapshot.assignments}:
+                    self._by_product[(index, product)] = [row for row in snapshot.assignments if row[1] == product]
 
     # ---- serving
 
@@ -373,7 +383,11 @@ class FakeGoogle:
             return size
         if isinstance(offset, Reply):
             return offset
-        rows = [row for row in snapshot.assignments if row[1] == product]
+        with self._lock:
+            rows = self._by_product.get((request.snapshot, product))
+            if rows is None:
+                rows = [row for row in snapshot.assignments if row[1] == product]
+                self._by_product[(request.snapshot, product)] = rows
         body: dict[str, Any] = {"kind": "licensing#licenseAssignmentList", "etag": '"etag-lal"'}
         items = [
             {

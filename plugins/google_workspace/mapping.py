@@ -88,8 +88,11 @@ def identity_problem(user: Any) -> str | None:
     return None
 
 
-def person_of(user: dict) -> Person:
-    """The :class:`Person` of a Directory user (checked with :func:`identity_problem` first)."""
+def person_of(user: dict, emails: list[str] | None = None) -> Person:
+    """The :class:`Person` of a Directory user (checked with :func:`identity_problem` first).
+
+    :param emails: :func:`emails_of` the user, when the caller has them already.
+    """
     organization = primary_organization(user)
     name = user.get("name") if isinstance(user.get("name"), dict) else {}
     if user.get("archived") is True:
@@ -98,7 +101,7 @@ def person_of(user: dict) -> Person:
         status = PersonStatus.SUSPENDED
     else:
         status = PersonStatus.ACTIVE
-    emails = emails_of(user)
+    emails = emails or emails_of(user)
     return Person(
         person_id=user["id"],
         email=emails[0],

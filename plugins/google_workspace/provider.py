@@ -216,9 +216,10 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
                 if problem:
                     yield Rejected(reason=problem)
                     continue
-                yield person_of(user)
+                emails = emails_of(user)
+                yield person_of(user, emails)
                 skus: tuple = ()
-                for email in emails_of(user):
+                for email in emails:
                     for sku in held.pop(email, ()):
                         if sku not in skus:
                             skus += (sku,)
