@@ -1,8 +1,9 @@
 """Assigned seats from the Enterprise License Manager API: every assignment of every product, by user e-mail.
 
 Assignments are read before the Directory, and kept as a map from lower-cased e-mail to the SKUs the user holds:
-each SKU is one shared :class:`~seatkeeper_google_workspace.skus.Sku` object, so the map costs about one dict entry,
-one e-mail string and one small tuple per licensed user (roughly 250 bytes; 25 MB for 100,000 users). The
+each SKU is one shared :class:`~seatkeeper_google_workspace.skus.Sku` object, so the map costs one dict entry,
+one e-mail string and one small tuple per licensed user (measured with tracemalloc: 17 MB for 100,000 users holding
+two SKUs each, about 170 bytes a user). The
 Directory pass then pops each user's SKUs as it goes.
 """
 
