@@ -104,7 +104,9 @@ def company(dates: list[datetime], seed: int = 7) -> list[Snapshot]:
             suspended = person["suspended_from"] is not None and month >= person["suspended_from"]
             archived = person["archived_from"] is not None and month >= person["archived_from"]
             last_login = at - timedelta(days=75 if person["idle"] else 1 + (int(person["id"][-2:]) % 5))
-            if person["joins"] == month and month > 0 and int(person["id"][-1]) % 2:
+            if suspended or archived:  # nobody signs in to a blocked account
+                last_login = dates[person["suspended_from"]] - timedelta(days=4)
+            elif person["joins"] == month and month > 0 and int(person["id"][-1]) % 2:
                 last_login = None  # invited this month, not signed in yet
             user = {
                 "kind": "admin#directory#user",

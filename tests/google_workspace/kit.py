@@ -44,7 +44,7 @@ def pack_json(name: str) -> Any:
 
 
 @dataclass(frozen=True)
-class TestKey:
+class ServiceAccountKey:
     """A service-account key made for one test run: never a real one."""
 
     info: dict[str, Any]
@@ -65,7 +65,7 @@ class TestKey:
         return path
 
 
-def make_key(token_uri: str = "https://oauth2.googleapis.com/token") -> TestKey:
+def make_key(token_uri: str = "https://oauth2.googleapis.com/token") -> ServiceAccountKey:
     """A fresh 2048-bit RSA service-account key (generated, so no private key is ever committed)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(
@@ -86,13 +86,13 @@ def make_key(token_uri: str = "https://oauth2.googleapis.com/token") -> TestKey:
         "auth_uri": "https://accounts.google.com/o/oauth2/auth",
         "token_uri": token_uri,
     }
-    return TestKey(info, public_pem)
+    return ServiceAccountKey(info, public_pem)
 
 
-_KEY: TestKey | None = None
+_KEY: ServiceAccountKey | None = None
 
 
-def shared_key() -> TestKey:
+def shared_key() -> ServiceAccountKey:
     """One key per test session (RSA generation takes a moment)."""
     global _KEY
     if _KEY is None:
@@ -140,7 +140,7 @@ def pack_snapshot(**changes: Any) -> Snapshot:
 
 @contextlib.contextmanager
 def fake_google(
-    snapshots: Iterable[Snapshot] | None = None, key: TestKey | None = None, **kwargs: Any
+    snapshots: Iterable[Snapshot] | None = None, key: ServiceAccountKey | None = None, **kwargs: Any
 ) -> Iterator[FakeGoogle]:
     """The local Google-compatible server, knowing ``key``'s public half."""
     key = key or shared_key()
@@ -152,7 +152,7 @@ def fake_google(
 
 
 def server_settings(
-    server: FakeGoogle, snapshot: int | None = None, key: TestKey | None = None, **extra: str
+    server: FakeGoogle, snapshot: int | None = None, key: ServiceAccountKey | None = None, **extra: str
 ) -> dict[str, str]:
     """Settings for a connection to ``server`` with the key given inline (as ``key_json_env`` would)."""
     key = key or shared_key()
