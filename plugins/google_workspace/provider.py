@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from .auth import TokenSource, build_credentials, load_key, scopes_for
 from .client import GoogleApiError, GoogleClient
 from .mapping import emails_of, identity_problem, orphan_seats, person_of, seats_of
 from .skus import DEFAULT_PRODUCTS, parse_id_list
-from .transport import RetryPolicy, Transport
+from .transport import RetryPolicy, Sleeper, Transport
 from .usage import fetch_plans
 
 DEFAULT_ADMIN_URL = "https://admin.googleapis.com"
@@ -31,8 +32,8 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
 
     The keyword arguments exist for tests and tuning; the defaults suit a real customer.
 
-    :param sleep: every wait (backoff, ``Retry-After``, pacing) goes through it; seatkeeper's stop-aware sleep by
-        default (what ``FetchContext.sleep`` calls).
+    :param sleep: every wait (backoff, ``Retry-After``, pacing) goes through it. By default waits go through the
+        fetch's ``FetchContext.sleep`` (seatkeeper's stop-aware sleep, which also serves ``authenticate``).
     :param max_retries: retries per request for throttling, 5xx and broken connections.
     :param backoff_factor: the first retry waits this long, doubling, up to ``backoff_max`` seconds.
     :param deadline: seconds one request may take, retries included.
@@ -102,7 +103,7 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
     def __init__(
         self,
         *,
-        sleep: Callable[[float], None] = cancel.sleep,
+        sleep: Callable[[float], None] | None = None,
         max_retries: int = RetryPolicy.max_retries,
         backoff_factor: float = RetryPolicy.backoff_factor,
         backoff_max: float = RetryPolicy.backoff_max,
@@ -122,7 +123,7 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
         if not 1 <= workers <= 4:
             raise ValueError("workers must be between 1 and 4: the quota is per minute, more threads do not help")
         self.policy = RetryPolicy(
-            sleep=sleep,
+            sleep=cancel.sleep if sleep is None else sleep,
             clock=clock,
             max_retries=max_retries,
             backoff_factor=backoff_factor,
@@ -130,6 +131,7 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
             deadline=deadline,
             timeout=timeout,
         )
+        self.context_sleep = sleep is None
         self.now = now
         self.user_page_size = user_page_size
         self.license_page_size = license_page_size
@@ -158,7 +160,9 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
         info = load_key(settings)
         token_uri = _url(token_uri or str(info.get("token_uri") or "https://oauth2.googleapis.com/token"), "token_uri")
         credentials = build_credentials(info, subject, scopes_for(options(settings)["usage_reports"]), token_uri)
-        transport = Transport(self.policy, pool_size=max(4, 2 * self.workers))
+        # Each session waits through its own Sleeper, so fetch can hand the waits to its context.
+        policy = dataclasses.replace(self.policy, sleep=Sleeper(self.policy.sleep))
+        transport = Transport(policy, pool_size=max(4, 2 * self.workers))
         client_id = info.get("client_id") if isinstance(info.get("client_id"), str) else None
         tokens = TokenSource(credentials, transport, subject, client_id)
         try:
@@ -186,6 +190,8 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
         """
         if not isinstance(session, GoogleClient):
             raise TypeError(f"fetch needs the GoogleClient from authenticate(), not {type(session)}")
+        if self.context_sleep and isinstance(session.policy.sleep, Sleeper):
+            session.policy.sleep.function = context.sleep
         settings = options(context.settings)
         customer = directory_api.customer_id(session)
         session.customer_id = customer

@@ -33,6 +33,16 @@ Sleep = Callable[[float], None]
 Clock = Callable[[], float]
 
 
+class Sleeper:
+    """A wait that can be redirected: a session's waits go through ``function``, set once its fetch begins."""
+
+    def __init__(self, function: Sleep) -> None:
+        self.function = function
+
+    def __call__(self, seconds: float) -> None:
+        self.function(seconds)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How every request of a connection waits and retries.

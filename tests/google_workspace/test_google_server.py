@@ -437,3 +437,24 @@ def test_an_assignment_without_a_user_is_rejected():
     assert [r.reason for r in fetched.rejected] == [
         "a licence assignment of product Google-Apps without a user e-mail or SKU id"
     ]
+
+
+def test_by_default_waits_go_through_the_fetch_context(server):
+    from seatkeeper import FetchContext, SeatRecord
+
+    class RecordingContext(FetchContext):
+        def sleep(self, seconds: float) -> None:
+            self.waits.append(seconds)
+
+    Faults(server).quota_403(times=2)
+    google = provider(sleep=None, workers=1)
+    settings = server_settings(server)
+    context = RecordingContext("google-test", settings)
+    context.waits = []
+    session = google.authenticate(settings)
+    try:
+        seats = [item for item in google.fetch(session, context) if isinstance(item, SeatRecord)]
+    finally:
+        session.close()
+    assert len(seats) == SEATS
+    assert context.waits == [1.0, 2.0]
