@@ -111,6 +111,7 @@ def _provider():
 
 
 def scenario_floor(settings: dict) -> dict:
+    """Bare requests: the same pages one after the other, JSON decoded, nothing kept."""
     import requests
 
     from seatkeeper_google_workspace.auth import TokenSource, build_credentials, load_key, scopes_for
@@ -127,6 +128,7 @@ def scenario_floor(settings: dict) -> dict:
     pages = items = 0
 
     def chain(url: str, params: dict, key: str) -> None:
+        """Follow one nextPageToken chain."""
         nonlocal pages, items
         while True:
             body = session.get(url, params=params).json()
@@ -152,6 +154,7 @@ def scenario_floor(settings: dict) -> dict:
 
 
 def scenario_fetch(settings: dict) -> dict:
+    """The provider: authenticate and fetch, every item built and dropped."""
     from collections import Counter
 
     from seatkeeper import FetchContext
@@ -167,6 +170,7 @@ def scenario_fetch(settings: dict) -> dict:
 
 
 def scenario_sync(settings: dict) -> dict:
+    """The provider through the sync engine into a fresh SQLite file."""
     from seatkeeper.testing import open_database, sync
 
     with tempfile.TemporaryDirectory() as folder:
@@ -180,6 +184,7 @@ def scenario_sync(settings: dict) -> dict:
 
 
 def run_scenario(name: str, settings: dict) -> None:
+    """Run one scenario in this process and print its figures (with peak RSS) as JSON."""
     figures = globals()[f"scenario_{name}"](settings)
     figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(figures))
@@ -189,11 +194,13 @@ def run_scenario(name: str, settings: dict) -> None:
 
 
 def best(scenario: str, settings: dict, repeat: int) -> dict:
+    """The fastest of ``repeat`` runs of a scenario, each in a fresh process."""
     runs = [measure(scenario, settings) for _ in range(repeat)]
     return min(runs, key=lambda figures: figures["seconds"])
 
 
 def main() -> None:
+    """Run the benchmark, or one scenario when called by it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario; the fastest counts")

@@ -456,8 +456,8 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16
     disable_nagle_algorithm = True
 
-    def log_message(self, *_args: object) -> None:  # quiet
-        pass
+    def log_message(self, *_args: object) -> None:
+        """Stay quiet: tests and the demo print their own output."""
 
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -488,7 +488,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:  # noqa: N802
+        """Serve a GET."""
         self._serve("GET")
 
     def do_POST(self) -> None:  # noqa: N802
+        """Serve a POST (the token endpoint)."""
         self._serve("POST")

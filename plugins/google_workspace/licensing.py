@@ -79,6 +79,7 @@ def fetch_assignments(
     skus: dict[tuple[str, str, str], Sku] = {}
 
     def sku_of(item: dict) -> Sku | None:
+        """The shared :class:`Sku` of an assignment (None without product or SKU id); notes unknown SKUs."""
         product_id, sku_id, name = item.get("productId"), item.get("skuId"), item.get("skuName")
         if not isinstance(product_id, str) or not isinstance(sku_id, str) or not product_id or not sku_id:
             return None
@@ -98,6 +99,7 @@ def fetch_assignments(
     lock = threading.Lock()
 
     def consume(product_id: str, page: list) -> None:
+        """Add one page of assignments to the map (under the lock: products arrive from several threads)."""
         with lock:
             for item in page:
                 email = item.get("userId") if isinstance(item, dict) else None

@@ -119,7 +119,8 @@ class GoogleRetry(Retry):
         if wait > 0:
             self.policy.sleep(wait)
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # noqa: D102
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        """Count one more attempt; stop at once for a host that does not resolve or when the deadline would pass."""
         if isinstance(error, NameResolutionError):
             raise MaxRetryError(_pool, url or "", error) from error
         started = self.started if self.started is not None else self.policy.clock()

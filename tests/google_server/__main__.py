@@ -23,6 +23,7 @@ class SlowGoogle(FakeGoogle):
     latency = 0.0
 
     def handle(self, method, target, headers, body):
+        """Wait ``latency`` seconds, then answer as the local server does."""
         if self.latency:
             time.sleep(self.latency)
         return super().handle(method, target, headers, body)

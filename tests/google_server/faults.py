@@ -100,6 +100,7 @@ class Faults:
         """Expire every issued token just before a matching request is served (then it is served normally)."""
 
         def expire(_request: FakeRequest, server: FakeGoogle) -> None:
+            """Expire the tokens and let the server answer."""
             server.expire_tokens()
             return None
 
