@@ -26,11 +26,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from google.auth import exceptions as google_exceptions
 from google.auth import jwt
@@ -44,7 +44,10 @@ SCOPES = {
     "licensing": "https://www.googleapis.com/auth/apps.licensing",
     "reports": "https://www.googleapis.com/auth/admin.reports.usage.readonly",
 }
-PACIFIC = ZoneInfo("America/Los_Angeles")
+try:
+    PACIFIC: tzinfo = ZoneInfo("America/Los_Angeles")
+except ZoneInfoNotFoundError:  # no time zone database (Windows without tzdata): Pacific standard time
+    PACIFIC = timezone(timedelta(hours=-8))
 #: Product ids the server knows (others get the 400 Google gives an invalid product).
 KNOWN_PRODUCTS = frozenset({"Google-Apps", "101047", "101068", "101031", "101037", "101033", "101038"})
 

@@ -10,14 +10,17 @@ known, so a counter that is absent is simply not reported and a value that is no
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from seatkeeper import FetchContext, SeatPlan
 
 from .client import GoogleClient
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
+try:
+    PACIFIC: tzinfo = ZoneInfo("America/Los_Angeles")
+except ZoneInfoNotFoundError:  # no time zone database (Windows without tzdata): Pacific standard time
+    PACIFIC = timezone(timedelta(hours=-8))
 MAX_DAYS_BACK = 7
 #: counter prefix -> (plan name, licence type its seats appear as: the SKU name the Licensing API gives).
 COUNTERS = {

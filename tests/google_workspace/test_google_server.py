@@ -458,3 +458,10 @@ def test_by_default_waits_go_through_the_fetch_context(server):
         session.close()
     assert len(seats) == SEATS
     assert context.waits == [1.0, 2.0]
+
+
+def test_a_failing_product_thread_stops_the_run(server):
+    Faults(server).quota_403(path="/apps/licensing/v1/product/101047/", times=None)
+    with pytest.raises(RateLimited, match="product 101047"):
+        fetch(provider(workers=2, max_retries=2), server_settings(server))
+    assert not [r for r in server.requests if r.path == "/admin/directory/v1/users"]  # nothing after the failure
