@@ -120,7 +120,7 @@ def scenario_floor(settings: dict) -> dict:
     started = time.perf_counter()
     info = load_key(settings)
     credentials = build_credentials(info, settings["subject"], scopes_for(True), settings["token_uri"])
-    token = TokenSource(credentials, Transport(), settings["subject"]).token()
+    token = TokenSource(credentials, Transport(), settings["subject"], token_uri=settings["token_uri"]).token()
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     admin, licensing = settings["admin_url"], settings["licensing_url"]

@@ -140,10 +140,19 @@ class TokenSource:
     :param transport: the HTTP session the token requests use.
     :param subject: the admin the service account acts as (for messages).
     :param client_id: the service account's numeric client ID (the key's ``client_id``), for messages.
+    :param token_uri: where the credentials ask for tokens (for messages).
     """
 
-    def __init__(self, credentials: Any, transport: Transport, subject: str, client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        credentials: Any,
+        transport: Transport,
+        subject: str,
+        client_id: str | None = None,
+        token_uri: str = DEFAULT_TOKEN_URI,
+    ) -> None:
         self.credentials = credentials
+        self.token_uri = token_uri
         self.transport = transport
         self.subject = subject
         self.client_id = client_id
@@ -173,7 +182,7 @@ class TokenSource:
                 self.credentials.token = None
 
     def _refresh(self) -> None:
-        uri = self.credentials._token_uri
+        uri = self.token_uri
         try:
             self.credentials.refresh(self._request)
         except google.auth.exceptions.RefreshError as error:
@@ -189,7 +198,7 @@ class TokenSource:
     def _refused(self, error: google.auth.exceptions.RefreshError) -> Exception:
         # google-auth gives (message, answer) for a JSON answer and (body,) for an answer that is not JSON.
         data = error.args[1] if len(error.args) > 1 else None
-        uri = host_of(self.credentials._token_uri)
+        uri = host_of(self.token_uri)
         body = error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else data
         if isinstance(body, str) and body.lstrip().startswith("<"):
             return BadProviderData(f"the Google token endpoint {uri} answered with HTML, not JSON: check token_uri")
@@ -204,7 +213,7 @@ class TokenSource:
             client = f"client ID {self.client_id}" if self.client_id else "the service account's client ID"
             return PermissionDenied(
                 f"domain-wide delegation is not set up for {who}: in the {DELEGATION_PAGE}, add {client} with "
-                f"exactly these scopes: {','.join(self.credentials._scopes or ())} (changes can take hours to apply)"
+                f"exactly these scopes: {','.join(self.credentials.scopes or ())} (changes can take hours to apply)"
             )
         if code == "invalid_grant" and "email" in description.lower():
             return AuthenticationError(

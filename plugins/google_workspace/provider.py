@@ -153,18 +153,18 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
             raise ConfigError(
                 "subject must be the e-mail of an admin of the domain (GOOGLE_WORKSPACE_SUBJECT), e.g. admin@example.com"
             )
-        options(settings)  # malformed options fail before any request
+        chosen = options(settings)  # malformed options fail before any request
         admin_url = _url(settings.get("admin_url") or DEFAULT_ADMIN_URL, "admin_url")
         licensing_url = _url(settings.get("licensing_url") or DEFAULT_LICENSING_URL, "licensing_url")
         token_uri = (settings.get("token_uri") or "").strip() or None
         info = load_key(settings)
         token_uri = _url(token_uri or str(info.get("token_uri") or "https://oauth2.googleapis.com/token"), "token_uri")
-        credentials = build_credentials(info, subject, scopes_for(options(settings)["usage_reports"]), token_uri)
+        credentials = build_credentials(info, subject, scopes_for(chosen["usage_reports"]), token_uri)
         # Each session waits through its own Sleeper, so fetch can hand the waits to its context.
         policy = dataclasses.replace(self.policy, sleep=Sleeper(self.policy.sleep))
         transport = Transport(policy, pool_size=max(4, 2 * self.workers))
         client_id = info.get("client_id") if isinstance(info.get("client_id"), str) else None
-        tokens = TokenSource(credentials, transport, subject, client_id)
+        tokens = TokenSource(credentials, transport, subject, client_id, token_uri)
         try:
             tokens.token()
         except BaseException:
@@ -175,7 +175,7 @@ class GoogleWorkspaceProvider(Provider[GoogleClient]):
             tokens,
             admin_url,
             licensing_url,
-            requests_per_minute=options(settings)["requests_per_minute"],
+            requests_per_minute=chosen["requests_per_minute"],
         )
 
     def fetch(
