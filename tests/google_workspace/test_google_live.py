@@ -5,7 +5,9 @@ what the cassette itself holds, so a user with a real service account can re-rec
 README.md, "Re-recording the cassettes"):
 
     GOOGLE_WORKSPACE_RECORD_KEY_FILE=key.json GOOGLE_WORKSPACE_RECORD_SUBJECT=admin@your.domain \\
-        python -m pytest tests/google_workspace/test_google_live.py --record-mode=rewrite --allow-hosts=...
+        python -m pytest tests/google_workspace/test_google_live.py --record-mode=rewrite
+
+(pytest-recording lifts ``--block-network`` for cassette tests in a recording mode.)
 """
 
 from __future__ import annotations
