@@ -154,9 +154,11 @@ class GoogleClient:
                 raise BadProviderData(f"Google answered {what} with JSON that is not an object")
             return body
         if status >= 500:
+            retries = getattr(response.raw, "retries", None)
+            tries = len(getattr(retries, "history", ())) + 1
             raise ProviderUnavailable(
-                f"could not reach {host_of(url)}: {what} kept failing with HTTP {status} after "
-                f"{self.policy.max_retries + 1} tries; try again later"
+                f"could not reach {host_of(url)}: {what} kept failing with HTTP {status} after {tries} "
+                f"{'try' if tries == 1 else 'tries'}; try again later"
             )
         if status == 401:
             again = " even after a new one was issued" if renewed else ""

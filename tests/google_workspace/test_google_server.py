@@ -465,3 +465,22 @@ def test_a_failing_product_thread_stops_the_run(server):
     with pytest.raises(RateLimited, match="product 101047"):
         fetch(provider(workers=2, max_retries=2), server_settings(server))
     assert not [r for r in server.requests if r.path == "/admin/directory/v1/users"]  # nothing after the failure
+
+
+def test_deadline_also_bounds_the_retries_of_server_errors(server):
+    Faults(server).server_error(path="/admin/directory/v1/users", status=503, times=None)
+    waits = Waits()
+    google = small(waits, max_retries=10, deadline=10.0, clock=lambda: sum(waits))
+    with pytest.raises(ProviderUnavailable, match="kept failing with HTTP 503 after 4 tries"):
+        fetch(google, server_settings(server))
+    assert waits == [1.0, 2.0, 4.0]
+
+
+def test_network_failures_are_named():
+    from urllib3.exceptions import NameResolutionError
+
+    from seatkeeper_google_workspace.transport import describe_network_error
+
+    error = NameResolutionError("admin.googleapis.invalid", None, OSError("Name or service not known"))
+    assert describe_network_error(error) == "the host name does not resolve (DNS)"
+    assert describe_network_error(ConnectionRefusedError(111, "Connection refused")) == "connection refused"
