@@ -38,7 +38,7 @@ from .provider import Provider, Setting
 
 ENV_SUFFIX = "_env"
 #: The top-level keys core itself reads; callers add the tables of other layers (``sections``).
-CORE_KEYS = ("database_url", "connections")
+CORE_KEYS = ("database_url", "connections", "people")
 
 
 @dataclass(frozen=True)
