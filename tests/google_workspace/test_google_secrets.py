@@ -63,7 +63,8 @@ def _has_key(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except (UnicodeDecodeError, OSError):
         return False
-    return PEM_HEADER in text or RSA_HEADER in text
+    # A header alone (a help text naming it) is no key: a key is a header followed by its base64 body.
+    return any(re.search(re.escape(header) + r"\s*\n[A-Za-z0-9+/=]{40,}", text) for header in (PEM_HEADER, RSA_HEADER))
 
 
 def secrets_of(server, *keys) -> list[str]:
