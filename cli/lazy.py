@@ -54,6 +54,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "providers",
         "List installed provider plugins with their package, version and settings.",
     ),
+    "rename-connection": (
+        "seatkeeper.cli.manage",
+        "rename_connection",
+        "Rename a stored connection, keeping its history (seats, runs, people).",
+    ),
+    "retire-connection": (
+        "seatkeeper.cli.manage",
+        "retire_connection",
+        "Stop tracking a connection: its seats leave the reports from that date; its history stays.",
+    ),
     "report": (
         "seatkeeper.reports.command",
         "report",

@@ -40,6 +40,14 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Fetch and show what would change; write nothing.")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Record an export as of the day it was taken (YYYY-MM-DD; file-based providers such as csv).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fetch every configured connection's users and store their seats.
 
@@ -48,9 +56,10 @@ def sync(
     state: App = ctx.obj
     names = list(dict.fromkeys(connections or []))  # `sync a a` syncs a once
     selected = state.select_connections(names)
+    when = _export_date(state, selected, as_of)
     broken = refuse_misconfigured(state, selected, record=not dry_run)
     ready = [connection for connection in selected if connection.name not in broken]
-    options = {"allow_empty": allow_empty, "allow_shrink": allow_shrink, "jobs": jobs, "dry_run": dry_run}
+    options = {"allow_empty": allow_empty, "allow_shrink": allow_shrink, "jobs": jobs, "dry_run": dry_run, "when": when}
     synced = run_syncs(state, ready, **options) if ready else []
     for warning in state.config.warnings:
         console.err(warning)
@@ -59,6 +68,23 @@ def sync(
         raise typer.Exit(ConfigError.exit_code)
     if not all(item.result.ok for item in synced):
         raise typer.Exit(1)
+
+
+def _export_date(state: App, selected: list[ConnectionConfig], as_of: str | None) -> datetime | None:
+    """The moment ``--as-of`` names, checked: a past date, and only connections of providers that read exports."""
+    if as_of is None:
+        return None
+    from .listing import parse_as_of
+
+    when = parse_as_of(as_of, datetime.now(UTC))
+    for connection in selected:
+        provider = state.plugins.providers.get(connection.provider)
+        if provider is not None and not provider.exports:
+            raise ConfigError(
+                f"--as-of dates an export, and connection {connection.name!r} ({connection.provider}) reads a live "
+                "service: sync it without --as-of, or name only export connections"
+            )
+    return when
 
 
 def refuse_misconfigured(
@@ -95,6 +121,7 @@ def run_syncs(
     allow_shrink: bool = False,
     jobs: int = 1,
     dry_run: bool = False,
+    when: datetime | None = None,
 ) -> list[Synced]:
     """Sync the connections, ``jobs`` at a time, with a progress bar each on stderr; results in config order.
 
@@ -106,7 +133,9 @@ def run_syncs(
     # empty history.
     engine = _preview_engine(state) if dry_run else state.engine
     run = preview_connection if dry_run else sync_connection
-    options: dict[str, bool] = {"allow_empty": allow_empty, "allow_shrink": allow_shrink}
+    options: dict[str, object] = {"allow_empty": allow_empty, "allow_shrink": allow_shrink}
+    if when is not None and not dry_run:
+        options["now"] = when
     signals.stopping_syncs()
     with Progress(
         TextColumn("{task.description}"),

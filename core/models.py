@@ -53,6 +53,7 @@ class Connection(SQLModel, table=True):
     provider: str = Field(max_length=100)
     created_at: datetime = _dt()
     application: str | None = Field(default=None, max_length=200, description="the tool its seats are for")
+    retired_at: datetime | None = _dt(default=None)
 
 
 class SyncRun(SQLModel, table=True):

@@ -110,6 +110,9 @@ class Provider(Generic[SessionT]):
     #: means the provider's title. None means one provider serves many tools (CSV exports): each connection must
     #: say which, with ``application = "..."`` in its config table.
     application: ClassVar[str | None] = ""
+    #: Whether the provider reads exports (files) that may be older than today: ``sync --as-of DATE`` then records
+    #: a connection's export as of the day it was taken, so a past month can include it.
+    exports: ClassVar[bool] = False
     #: Whether the provider can list the organisation's people: its ``fetch`` then also yields one
     #: :class:`~seatkeeper.schema.Person` per person (licensed or not), and a connection of it may serve as a
     #: directory.

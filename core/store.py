@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .errors import ConfigError
-from .models import connection_t, run_t
+from .models import connection_t, run_t, seat_t
 from .runs import KILLED, RunOutcome
 
 
@@ -31,7 +31,16 @@ def ensure_connection(engine: Engine, name: str, provider: str, now: datetime, a
                 .where(sa.or_(connection_t.c.application.is_(None), connection_t.c.application != application))
                 .values(application=application)
             )
-        row = db.execute(sa.select(connection_t.c.id, connection_t.c.provider).where(connection_t.c.name == name)).one()
+        row = db.execute(
+            sa.select(connection_t.c.id, connection_t.c.provider, connection_t.c.retired_at).where(
+                connection_t.c.name == name
+            )
+        ).one()
+    if row.retired_at is not None:
+        raise ConfigError(
+            f"connection {name!r} was retired on {row.retired_at:%Y-%m-%d}: its history stays, it syncs no more "
+            "(give a new account a connection name of its own)"
+        )
     if row.provider != provider:
         raise ConfigError(
             f"connection {name!r} was synced before with provider {row.provider!r}, now it says {provider!r}: "
@@ -44,6 +53,50 @@ def connection_id(engine: Engine, name: str) -> int | None:
     """The id of connection ``name``, or None when it was never synced (reads only)."""
     with engine.connect() as db:
         return db.execute(sa.select(connection_t.c.id).where(connection_t.c.name == name)).scalar_one_or_none()
+
+
+def last_sync_at(engine: Engine, connection_id: int) -> datetime | None:
+    """When the connection's latest successful sync stands in its history (None before the first one)."""
+    with engine.connect() as db:
+        return db.execute(
+            sa.select(sa.func.max(run_t.c.started_at)).where(
+                run_t.c.connection_id == connection_id, run_t.c.outcome == RunOutcome.SUCCEEDED.value
+            )
+        ).scalar_one_or_none()
+
+
+def rename_connection(engine: Engine, old: str, new: str) -> None:
+    """Give connection ``old`` the name ``new``, keeping its history (rename it in the config file too)."""
+    with engine.begin() as db:
+        if db.execute(sa.select(connection_t.c.id).where(connection_t.c.name == new)).first() is not None:
+            raise ConfigError(f"a connection named {new!r} exists already: choose another name")
+        if db.execute(sa.update(connection_t).where(connection_t.c.name == old).values(name=new)).rowcount == 0:
+            raise ConfigError(f"no stored connection named {old!r}")
+
+
+def retire_connection(engine: Engine, name: str, when: datetime) -> int:
+    """Stop tracking connection ``name`` from ``when``: its open seats close then, its history stays; the number
+    of seats closed."""
+    with engine.begin() as db:
+        row = db.execute(
+            sa.select(connection_t.c.id, connection_t.c.retired_at).where(connection_t.c.name == name)
+        ).first()
+        if row is None:
+            raise ConfigError(f"no stored connection named {name!r}")
+        if row.retired_at is not None:
+            raise ConfigError(f"connection {name!r} was retired already, on {row.retired_at:%Y-%m-%d}")
+        latest = db.execute(
+            sa.select(sa.func.max(seat_t.c.seen_from)).where(seat_t.c.connection_id == row.id)
+        ).scalar_one_or_none()
+        if latest is not None and when < latest:
+            raise ConfigError(f"connection {name!r} has seats seen after {when:%Y-%m-%d}: retire it at a later date")
+        closed = db.execute(
+            sa.update(seat_t)
+            .where(seat_t.c.connection_id == row.id, seat_t.c.seen_until.is_(None))
+            .values(seen_until=when)
+        ).rowcount
+        db.execute(sa.update(connection_t).where(connection_t.c.id == row.id).values(retired_at=when))
+        return closed
 
 
 def start_run(engine: Engine, connection_id: int, now: datetime) -> int:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from . import cancel, db, jsontext, store
 from .config import ConnectionConfig, application_of
-from .errors import Interrupted, ProviderError, SeatkeeperError, first_line
+from .errors import ConfigError, Interrupted, ProviderError, SeatkeeperError, first_line
 from .gcpause import gc_paused
 from .locks import sync_lock
 from .provider import FetchContext, Provider, provider_items
@@ -199,9 +199,11 @@ def sync_connection(
             application = application_of(connection, provider)
             connection_id = store.ensure_connection(engine, connection.name, provider.name, now, application)
             held.enter_context(sync_lock(engine, connection.name))
+            if pinned:
+                _check_forward(connection.name, store.last_sync_at(engine, connection_id), now)
             run_id = result.run_id = store.start_run(engine, connection_id, now)
         except SeatkeeperError as error:  # e.g. another process owns this connection: record no run of ours
-            result.error = str(error)
+            result.error, result.exit_code = str(error), error.exit_code
             return result
         except sa.exc.SQLAlchemyError as error:
             result.error = str(db.store_error(error, "write to", engine.url))
@@ -300,6 +302,15 @@ def _fetch(collector: _Collector, provider: Provider, settings: Mapping[str, str
         for item in items:
             cancel.check()
             collector.add(item)
+
+
+def _check_forward(name: str, last: datetime | None, when: datetime) -> None:
+    """Refuse a sync dated before the connection's last one: history only moves forward."""
+    if last is not None and when < last:
+        raise ConfigError(
+            f"connection {name!r} was last synced as of {last:%Y-%m-%d %H:%M}: a sync as of {when:%Y-%m-%d} would "
+            "rewrite its history (history only moves forward)"
+        )
 
 
 def _check_guards(provider: Provider, outcome: Outcome, allow_empty: bool, allow_shrink: bool, limit: float) -> None:

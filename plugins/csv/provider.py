@@ -33,6 +33,7 @@ class CsvProvider(Provider):
     name = "csv"
     title = "CSV export (any tool)"
     application = None  # one provider, many tools: each connection names its own (application = "Figma")
+    exports = True  # an export may be a few days old: `sync figma --as-of 2026-10-31` dates it
     settings = (
         Setting("path", "the exported CSV file"),
         _column("email", "the login email"),
