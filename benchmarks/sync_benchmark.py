@@ -118,8 +118,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario; the median is shown (default 3)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL runs")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
+    parser.add_argument("--latency-only", action="store_true", help="only the latency runs")
     options = parser.parse_args()
     n = options.users
+    if options.latency_only:
+        latency_runs(n, options.latency_ms / 1000, options.latency_page_size, options.connections)
+        return
 
     print(
         f"seatkeeper sync benchmark: {n:,} Zoom users (70% active, 20% inactive, 10% pending), "
