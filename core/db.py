@@ -142,6 +142,12 @@ def _reader_pragmas(dbapi_connection, _record) -> None:
 _json_text = jsontext.Encoder()
 
 
+#: Database connections an engine keeps, and how many more it may open: each sync holds one for its staging
+#: tables while it fetches (and, on PostgreSQL, one for its advisory lock), ``sync --jobs`` runs up to 16 at once,
+#: and their runs' short writes come on top.
+POOL_SIZE, POOL_OVERFLOW = 20, 20
+
+
 def create_engine(url: str) -> Engine:
     """An engine for ``url`` (SQLite files get their directory created), with backend-specific settings."""
     parsed = parse_url(url)
@@ -150,7 +156,9 @@ def create_engine(url: str) -> Engine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         if parsed.get_backend_name() == "sqlite":
-            engine = sa.create_engine(parsed, json_serializer=_json_text)
+            engine = sa.create_engine(
+                parsed, json_serializer=_json_text, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            )
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = _server_engine(parsed)
@@ -161,7 +169,9 @@ def create_engine(url: str) -> Engine:
 
 def _server_engine(parsed: URL) -> Engine:
     try:
-        return sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_json_text)
+        return sa.create_engine(
+            parsed, pool_pre_ping=True, json_serializer=_json_text, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     except NoSuchModuleError:
         raise ConfigError(f"no driver for {parsed.drivername!r}: {URL_HINT}") from None
     except ModuleNotFoundError as error:

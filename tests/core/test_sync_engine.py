@@ -255,3 +255,24 @@ def test_a_full_disk_fails_the_run_in_one_line_and_keeps_what_was_stored(tmp_pat
     sa.event.remove(engine, "connect", full)
     engine.dispose()
     assert seats_of(engine) == [("u1", "Licensed", "active")]
+
+
+def test_sixteen_syncs_fetching_at_once_each_get_a_database_connection(engine):
+    together = threading.Barrier(16, timeout=30)
+
+    class Waiting(ListProvider):
+        def fetch(self, session, context):
+            yield SeatRecord(**user(1))
+            together.wait()  # every sync is part way through its fetch, holding its staging connection
+            yield SeatRecord(**user(2))
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda n=n: results.append(run(engine, ConnectionConfig(f"c{n}", "x"), Waiting(), JAN)))
+        for n in range(16)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 16 and all(result.ok for result in results), [r.error for r in results if not r.ok]
