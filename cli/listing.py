@@ -11,23 +11,16 @@ from seatkeeper import db, queries
 from seatkeeper.app import App
 from seatkeeper.errors import ConfigError, NoDatabase
 from seatkeeper.output import to_json
-from seatkeeper.schema import SeatStatus
+from seatkeeper.schema import SEAT_FIELDS, SeatStatus
 
 from . import console
 from .render import Format, emit
 
+#: What `licenses` lists of a seat: where it is held, then its fields (the long-lived and bulky ones left out).
 LICENSE_COLUMNS = [
     "provider",
     "connection",
-    "user_id",
-    "email",
-    "name",
-    "license_type",
-    "billable",
-    "status",
-    "department",
-    "role",
-    "last_activity_at",
+    *(field for field in SEAT_FIELDS if field not in ("created_at", "extras")),
     "application",
 ]
 #: What a terminal table of seats shows without --wide: email first, within 120 columns.
