@@ -22,6 +22,7 @@ from urllib3.util.retry import Retry
 
 from seatkeeper import cancel
 from seatkeeper.errors import ProviderUnavailable
+from seatkeeper.http import network_causes
 
 #: Statuses urllib3 retries with backoff: throttling and transient server failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -144,17 +145,7 @@ def host_of(url: str) -> str:
 
 def describe_network_error(error: BaseException) -> str:
     """A short, secret-free reason for a failed connection, from the chain of causes."""
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in seen and len(seen) < 20:
-        seen.append(current)
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            current = reason
-        elif current.args and isinstance(current.args[0], BaseException):
-            current = current.args[0]
-        else:
-            current = current.__cause__ or current.__context__
+    seen = network_causes(error)
     text = " ".join(f"{type(cause).__name__} {cause}" for cause in seen).lower()
     if any(isinstance(cause, NameResolutionError) for cause in seen) or "name or service not known" in text:
         return "the host name does not resolve (DNS)"

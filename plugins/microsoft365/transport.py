@@ -21,6 +21,7 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, ResponseError
 from urllib3.util.retry import Retry
 
 from seatkeeper import cancel
+from seatkeeper.http import network_causes
 
 from .clouds import host_of
 
@@ -209,17 +210,7 @@ def new_session(policy: RetryPolicy, ca_bundle: str | None = None) -> GraphSessi
 
 def describe_network_error(error: BaseException) -> str:
     """A short, secret-free reason for a failed connection, from the innermost cause."""
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in seen:
-        seen.append(current)
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            current = reason
-        elif current.args and isinstance(current.args[0], BaseException):
-            current = current.args[0]
-        else:
-            current = current.__cause__ or current.__context__
+    seen = network_causes(error)
     for cause in reversed(seen):
         if isinstance(cause, NameResolutionError):
             return "the host name does not resolve (DNS)"

@@ -30,6 +30,7 @@ from urllib3.util.retry import Retry
 
 from seatkeeper import cancel
 from seatkeeper.errors import ProviderUnavailable, RateLimited
+from seatkeeper.http import network_causes
 
 #: Statuses retried with backoff: throttling and transient server failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -234,22 +235,6 @@ def host_of(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or url
     return f"{host}:{parts.port}" if parts.port else host
-
-
-def network_causes(error: BaseException) -> list[BaseException]:
-    """``error`` and the errors it wraps (urllib3 ``reason``, first argument, cause or context), outermost first."""
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in seen:
-        seen.append(current)
-        reason = getattr(current, "reason", None)
-        if isinstance(reason, BaseException):
-            current = reason
-        elif current.args and isinstance(current.args[0], BaseException):
-            current = current.args[0]
-        else:
-            current = current.__cause__ or current.__context__
-    return seen
 
 
 def timed_out(error: BaseException) -> str | None:
