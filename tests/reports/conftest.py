@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import pytest
 
+from seatkeeper import db
+from seatkeeper import plugins as plugins_module
 from seatkeeper.config import ConnectionConfig
 from seatkeeper.plugins import Plugins
+from seatkeeper.pytest_plugin import CliRunner
 from seatkeeper.reports.settings import report_settings
 from seatkeeper.sync import sync_connection
 from tests.reports import history, report_plugin
@@ -34,6 +38,37 @@ def history_engine(engine, plugins):
 def settings(tmp_path):
     """The report settings of the history's config: EUR prices for alpha and beta, beta idle at 14/45 days."""
     return report_settings(history.config(tmp_path))
+
+
+# ---- the command line ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    """The SQLite URL the CLI uses (SEATKEEPER_DATABASE_URL)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SEATKEEPER_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def cli_run(plugins, monkeypatch, capsys, database, tmp_path):
+    """Run ``seatkeeper ARGS`` in-process with only the report test plugin; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(plugins_module, "_default", plugins)
+    return CliRunner(tmp_path / "no-config.toml", capsys)
+
+
+@pytest.fixture
+def with_history(database, plugins, tmp_path, monkeypatch):
+    """The synthetic history in the CLI's database, and its price config as the config file."""
+    engine = db.open_engine(database)
+    history.build(engine)
+    engine.dispose()
+    config = tmp_path / "seatkeeper.toml"
+    config.write_text(history.PRICES_TOML)
+    os.chmod(config, 0o600)
+    monkeypatch.setenv("SEATKEEPER_CONFIG", str(config))
+    return config
 
 
 # ---- hostile names ---------------------------------------------------------------------------------------
