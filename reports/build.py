@@ -6,6 +6,7 @@ changed seats; counting happens in the database (:mod:`seatkeeper.reports.figure
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -346,21 +347,23 @@ def connection_freshness(row, runs, cutoff: datetime, settings: ReportSettings) 
     warnings = []
     if last is None:
         status = "never"
-        warnings.append(f"{name}: no successful sync by {_day(cutoff)}, so its seats are missing from this report")
+        _warn(warnings, f"{name}: no successful sync by {_day(cutoff)}, so its seats are missing from this report")
     elif runs["latest_outcome"] == "failed":
         status = "failed"
-        warnings.append(
+        _warn(
+            warnings,
             f"{name}: the latest sync ({_day(runs['latest_run_at'])}) failed"
             + (f" ({runs['latest_error']})" if runs["latest_error"] else "")
-            + f"; figures are from the last successful sync on {_day(last)}"
+            + f"; figures are from the last successful sync on {_day(last)}",
         )
     else:
         status = "ok"
     if last is not None and age > limit:
         status = "stale" if status == "ok" else status
-        warnings.append(
+        _warn(
+            warnings,
             f"{name}: stale data, the last successful sync ({_day(last)}) was {age} days before {_day(cutoff)} "
-            f"(limit {limit}); later changes are missing from this report"
+            f"(limit {limit}); later changes are missing from this report",
         )
     return Freshness(
         provider=provider,
@@ -374,6 +377,23 @@ def connection_freshness(row, runs, cutoff: datetime, settings: ReportSettings) 
         status=status,
         warnings=warnings,
     )
+
+
+#: Explicit directional formatting characters (embeddings, overrides, isolates, marks).
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with bidirectional control characters written out (``<U+202E>``).
+
+    Warnings interpolate names, licence types and errors from providers: a right-to-left override in one
+    would reverse the rest of the warning, in the HTML report and on a terminal alike.
+    """
+    return BIDI_CONTROLS.sub(lambda match: f"<U+{ord(match.group()):04X}>", text)
+
+
+def _warn(warnings: list[str], text: str) -> None:
+    warnings.append(visible_controls(text))
 
 
 def _day(when: datetime) -> str:
@@ -406,9 +426,10 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
             missing = {provider.provider: next(iter(missing.values()))}  # the same gap everywhere: the provider's
         for name, types in missing.items():
             where = name if name == provider.provider else f"{name} ({provider.provider})"
-            warnings.append(
+            _warn(
+                warnings,
                 f"{where}: no price for billable licence type(s) {', '.join(types)}; "
-                "their seats are left out of the costs"
+                "their seats are left out of the costs",
             )
     provider_names = sorted({provider.provider for provider in providers})
     connection_names = sorted({c.connection for provider in providers for c in provider.connections})
@@ -418,16 +439,18 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
         if scope.connection or (scope.provider and name not in held):
             continue
         if name not in held:
-            warnings.append(
+            _warn(
+                warnings,
                 f"[prices.{name}] matches no provider or connection in this report "
-                f"(providers: {', '.join(provider_names)}; connections: {', '.join(connection_names)})"
+                f"(providers: {', '.join(provider_names)}; connections: {', '.join(connection_names)})",
             )
             continue
         unknown = sorted(set(prices) - held[name])
         if unknown:
-            warnings.append(
+            _warn(
+                warnings,
                 f"[prices.{name}] names licence type(s) no seat holds: {', '.join(unknown)} "
-                f"(held: {', '.join(sorted(held[name]))}); check the spelling"
+                f"(held: {', '.join(sorted(held[name]))}); check the spelling",
             )
     return warnings
 

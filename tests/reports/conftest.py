@@ -118,3 +118,37 @@ def hostile_settings(tmp_path):
     return report_settings(
         history.config(tmp_path, f'[prices]\ncurrency = "EUR"\n[prices.alpha]\nPro = 5\n"{LINK}" = 7\n')
     )
+
+
+# ---- bidirectional and very long text --------------------------------------------------------------------
+
+#: A name that starts a right-to-left override and never ends it (the "Trojan Source" trick).
+RLO_NAME = "\u202eevil"
+#: 500 characters with no place to break a line.
+LONG_NAME = "W" * 500
+
+
+@pytest.fixture
+def layout_engine(engine, plugins):
+    """Two months of two accounts with RLO names and licence types, and 500-character ones.
+
+    Fran holds a free seat of an RLO licence type in alpha and a seat in beta: the people table shows
+    "alpha / alpha: <RLO>free (free)"; alpha's RLO licence type has no price, so the provider's note reads
+    "No price set for <RLO>evil, WWW…: those seats are left out of the costs."
+    """
+    provider = report_plugin.providers["alpha"]
+    other = report_plugin.providers["beta"]
+    for when in (datetime(2026, 2, 10, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC)):
+        provider.records = [
+            hostile_seat(0, RLO_NAME, email="rlo@example.com", license_type=RLO_NAME),
+            hostile_seat(1, LONG_NAME, email="long@example.com", license_type=LONG_NAME),
+            hostile_seat(2, "Fran", email="fran@example.com", license_type=RLO_NAME + "free", billable=False),
+        ]
+        other.records = [
+            hostile_seat(0, RLO_NAME, user_id="b0", email="rlo@example.com", license_type="Team"),
+            hostile_seat(1, LONG_NAME, user_id="b1", email="long@example.com", license_type="Team"),
+            hostile_seat(2, "Fran", user_id="b2", email="fran@example.com", license_type="Team"),
+        ]
+        for name, source in (("alpha", provider), ("beta", other)):
+            assert sync_connection(engine, ConnectionConfig(name, source.name), source, {}, now=when).ok
+    return engine
