@@ -135,8 +135,10 @@ def build_history(path: Path, seats: int, months: int, seed: int = 7) -> dict[st
             "unchanged, rejected, duplicates, notes) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?)",
             runs,
         )
-        connection.executemany("UPDATE seat SET seen_until = ?, closed_by_run = ? WHERE id = ?", closes)
+        # New rows first: a seat whose licence changed and that was deactivated in the same month closes the
+        # row it opened this month (an interval of no length), instead of leaving two rows open.
         connection.executemany(seat_sql, seat_rows)
+        connection.executemany("UPDATE seat SET seen_until = ?, closed_by_run = ? WHERE id = ?", closes)
         connection.executemany(
             "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at) VALUES (?, ?, ?, ?)",
             activity_rows,

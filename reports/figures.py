@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -330,37 +331,73 @@ def seat_differences(
 
     Seats are matched by connection and seat key. The first list has ``before_license_type`` and
     ``before_billable`` (None for new seats); the second lists removed seats.
+
+    Only rows that changed between the two instants can differ: a row held at both is the same state. So the
+    first list starts from rows opened after ``before`` and the second from rows closed by ``after`` (a few
+    per cent of the seats), each looked up against the other instant by seat, instead of joining every seat
+    held at one instant with every seat held at the other.
     """
-    now_held = held_seats(connection_ids, after)
-    then_held = held_seats(connection_ids, before)
-    same_seat = sa.and_(
-        now_held.c.connection_id == then_held.c.connection_id, now_held.c.seat_key == then_held.c.seat_key
-    )
+    now, then = seat_t.alias("now_seat"), seat_t.alias("then_seat")
+    same_seat = sa.and_(then.c.connection_id == now.c.connection_id, then.c.seat_key == now.c.seat_key)
     arrived_or_changed = (
         sa.select(
-            *now_held.c,
-            then_held.c.license_type.label("before_license_type"),
-            then_held.c.billable.label("before_billable"),
+            *_seat_identity(now),
+            then.c.license_type.label("before_license_type"),
+            then.c.billable.label("before_billable"),
         )
-        .select_from(now_held.outerjoin(then_held, same_seat))
-        .where(
-            sa.or_(
-                then_held.c.seat_key.is_(None),
-                then_held.c.license_type != now_held.c.license_type,
-                then_held.c.billable != now_held.c.billable,
+        .select_from(
+            now.join(connection_t, now.c.connection_id == connection_t.c.id).outerjoin(
+                then, sa.and_(same_seat, _held(then, before))
             )
+        )
+        .where(
+            now.c.connection_id.in_(connection_ids),
+            now.c.seen_from > before,
+            _held(now, after),
+            sa.or_(
+                then.c.seat_key.is_(None),
+                then.c.license_type != now.c.license_type,
+                then.c.billable != now.c.billable,
+            ),
         )
     )
     departed = (
-        sa.select(*then_held.c)
-        .select_from(then_held.outerjoin(now_held, same_seat))
-        .where(now_held.c.seat_key.is_(None))
+        sa.select(*_seat_identity(then))
+        .select_from(then.join(connection_t, then.c.connection_id == connection_t.c.id))
+        .where(
+            then.c.connection_id.in_(connection_ids),
+            then.c.seen_from <= before,
+            then.c.seen_until > before,
+            then.c.seen_until <= after,
+            ~sa.exists().where(same_seat, _held(now, after)),
+        )
     )
+    seat = itemgetter("connection_id", "seat_key")  # sorted here: an ORDER BY would steer SQLite to a full scan
     with engine.connect() as db:
         return (
-            [dict(row._mapping) for row in db.execute(arrived_or_changed)],
-            [dict(row._mapping) for row in db.execute(departed)],
+            sorted((dict(row._mapping) for row in db.execute(arrived_or_changed)), key=seat),
+            sorted((dict(row._mapping) for row in db.execute(departed)), key=seat),
         )
+
+
+def _held(table: sa.Table | sa.Alias, when: datetime) -> sa.ColumnElement[bool]:
+    """:func:`seatkeeper.queries.held_at` for an alias of the seat table."""
+    return sa.and_(table.c.seen_from <= when, sa.or_(table.c.seen_until.is_(None), table.c.seen_until > when))
+
+
+def _seat_identity(table: sa.Table | sa.Alias) -> tuple[Any, ...]:
+    """The columns of :func:`held_seats`, from ``table`` (an alias of the seat table) joined to its connection."""
+    return (
+        table.c.connection_id,
+        connection_t.c.provider,
+        connection_t.c.name.label("connection"),
+        table.c.seat_key,
+        table.c.email,
+        table.c.name,
+        table.c.department,
+        table.c.license_type,
+        table.c.billable,
+    )
 
 
 def multi_provider_people(
@@ -370,38 +407,58 @@ def multi_provider_people(
 
     Returns how many there are, and their seats grouped by person, provider, connection and licence type
     (people with the most billable seats first, at most ``limit`` people).
+
+    One statement: the people are found once (a materialised CTE numbering them, with their count), and
+    only the chosen ones' seats are looked up again, by email.
     """
     seats = held_seats(connection_ids, cutoff)
+    emails = (
+        sa.select(seats.c.email, seats.c.provider, seats.c.billable)
+        .where(seats.c.email.is_not(None))
+        .cte("held_emails")
+        .prefix_with("MATERIALIZED")
+    )
+    billable_seats = sa.func.sum(sa.case((emails.c.billable.is_(True), 1), else_=0))
     people = (
         sa.select(
-            seats.c.email,
-            sa.func.sum(sa.case((seats.c.billable.is_(True), 1), else_=0)).label("billable_seats"),
+            emails.c.email,
+            billable_seats.label("billable_seats"),
+            sa.func.count().over().label("people_total"),
+            sa.func.row_number().over(order_by=(billable_seats.desc(), emails.c.email)).label("position"),
         )
-        .where(seats.c.email.is_not(None))
-        .group_by(seats.c.email)
-        .having(sa.func.count(sa.distinct(seats.c.provider)) > 1)
+        .group_by(emails.c.email)
+        .having(sa.func.count(sa.distinct(emails.c.provider)) > 1)
+        .cte("people")
+        .prefix_with("MATERIALIZED")
     )
-    total = sa.select(sa.func.count()).select_from(people.subquery())
-    chosen = people.order_by(sa.desc("billable_seats"), seats.c.email)
-    if limit is not None:
-        chosen = chosen.limit(limit)
-    chosen = chosen.subquery()
+    if limit == 0:
+        with engine.connect() as db:
+            return db.execute(sa.select(sa.func.count()).select_from(people)).scalar_one(), []
     group = (seats.c.email, seats.c.provider, seats.c.connection, seats.c.license_type, seats.c.billable)
     person_seats = (
         sa.select(
             *group,
-            chosen.c.billable_seats,
+            people.c.billable_seats,
+            people.c.people_total,
             sa.func.max(seats.c.name).label("name"),
             sa.func.count().label("seats"),
         )
-        .join(chosen, chosen.c.email == seats.c.email)
-        .group_by(*group, chosen.c.billable_seats)
-        .order_by(chosen.c.billable_seats.desc(), seats.c.email, seats.c.provider, seats.c.connection)
+        .select_from(seats.join(people, people.c.email == seats.c.email))
+        .group_by(*group, people.c.billable_seats, people.c.people_total)
+        .order_by(
+            people.c.billable_seats.desc(),
+            seats.c.email,
+            seats.c.provider,
+            seats.c.connection,
+            seats.c.license_type,
+            seats.c.billable,
+        )
     )
+    if limit is not None:
+        person_seats = person_seats.where(people.c.position <= limit)
     with engine.connect() as db:
-        count = db.execute(total).scalar_one()
-        rows = [dict(row._mapping) for row in db.execute(person_seats)] if count else []
-    return count, rows
+        rows = [dict(row._mapping) for row in db.execute(person_seats)]
+    return (rows[0]["people_total"] if rows else 0), rows
 
 
 def trend_counts(
