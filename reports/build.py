@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper import queries
 from seatkeeper.errors import ConfigError
+from seatkeeper.runs import RunOutcome
 
 from . import figures
 from .figures import EVERYTHING, Scope
@@ -28,7 +29,7 @@ from .model import (
     ConnectionReport,
     DepartmentLine,
     Freshness,
-    LicenceLine,
+    LicenseLine,
     PeopleSummary,
     Person,
     PersonSeat,
@@ -215,7 +216,7 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
         report = reports[provider]
         report.connections.append(connection)
         report.totals.add(connection.totals)
-        for line in connection.licence_types:
+        for line in connection.license_types:
             if line.billable and line.unit_price is None and line.license_type not in report.missing_prices:
                 report.missing_prices.append(line.license_type)
     for report in reports.values():
@@ -225,7 +226,7 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
 
 def _connection(row, counts, plans, freshness, activity_reported, unused_days, settings) -> ConnectionReport:
     provider, name = row["provider"], row["name"]
-    lines: dict[tuple[str, bool], LicenceLine] = {}
+    lines: dict[tuple[str, bool], LicenseLine] = {}
     buckets = {
         bucket.category: UnusedBucket(bucket.category, bucket.label)
         for bucket in _connection_buckets(unused_days, activity_reported)
@@ -236,7 +237,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
         line = lines.get(key)
         if line is None:
             price = settings.price(provider, name, key[0])
-            line = lines[key] = LicenceLine(key[0], key[1], 0, 0, 0, 0, price, None)
+            line = lines[key] = LicenseLine(key[0], key[1], 0, 0, 0, 0, price, None)
         seats = count["seats"]
         line.seats += seats
         status = count["status"]
@@ -272,7 +273,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
     return ConnectionReport(
         provider=provider,
         connection=name,
-        licence_types=sorted(lines.values(), key=lambda line: (not line.billable, line.license_type)),
+        license_types=sorted(lines.values(), key=lambda line: (not line.billable, line.license_type)),
         plans=plan_lines,
         unused=list(buckets.values()),
         activity_reported=activity_reported,
@@ -282,7 +283,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
     )
 
 
-def _bought_beyond_held(plans: list[PlanLine], lines: dict[tuple[str, bool], LicenceLine]) -> Decimal:
+def _bought_beyond_held(plans: list[PlanLine], lines: dict[tuple[str, bool], LicenseLine]) -> Decimal:
     """Cost of seats bought but not held, per licence type: max(purchased − held, 0) × price.
 
     Counted against the seats held, not the provider's "assigned" figure: a provider may leave pending
@@ -348,7 +349,7 @@ def connection_freshness(row, runs, cutoff: datetime, settings: ReportSettings) 
     if last is None:
         status = "never"
         _warn(warnings, f"{name}: no successful sync by {_day(cutoff)}, so its seats are missing from this report")
-    elif runs["latest_outcome"] == "failed":
+    elif runs["latest_outcome"] == RunOutcome.FAILED:
         status = "failed"
         _warn(
             warnings,
@@ -408,11 +409,11 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
     for provider in providers:
         missing: dict[str, list[str]] = {}
         for connection in provider.connections:
-            types = {line.license_type for line in connection.licence_types}
+            types = {line.license_type for line in connection.license_types}
             held[provider.provider].update(types)
             held[connection.connection].update(types)
             unpriced = {
-                line.license_type for line in connection.licence_types if line.billable and line.unit_price is None
+                line.license_type for line in connection.license_types if line.billable and line.unit_price is None
             }
             if unpriced:
                 missing[connection.connection] = sorted(unpriced)

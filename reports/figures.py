@@ -17,14 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from seatkeeper.models import Connection, SeatActivity, SyncRun, UTCDateTime
-from seatkeeper.queries import held_at, seat_t
-from seatkeeper.store import SUCCEEDED
-
-connection_t = Connection.__table__
-run_t = SyncRun.__table__
-activity_t = SeatActivity.__table__
-
+from seatkeeper.models import UTCDateTime, activity_t, connection_t, run_t, seat_t
+from seatkeeper.queries import held_at
+from seatkeeper.runs import RunOutcome
 
 #: Unused categories in the order a report lists them (idle buckets follow, longest idle first).
 FIXED_CATEGORIES = {
@@ -117,7 +112,11 @@ def run_status(engine: Engine, connection_ids: Sequence[int], cutoff: datetime) 
             sa.func.min(run_t.c.started_at).label("first_success_at"),
             sa.func.max(run_t.c.started_at).label("last_success_at"),
         )
-        .where(run_t.c.outcome == SUCCEEDED, run_t.c.started_at <= cutoff, run_t.c.connection_id.in_(connection_ids))
+        .where(
+            run_t.c.outcome == RunOutcome.SUCCEEDED,
+            run_t.c.started_at <= cutoff,
+            run_t.c.connection_id.in_(connection_ids),
+        )
         .group_by(run_t.c.connection_id)
     )
     ranked = (

@@ -216,7 +216,7 @@ Pro = 8.75
     lines = {
         (c["connection"], line["license_type"]): (line["seats"], line["unit_price"], line["monthly_cost"])
         for c in provider["connections"]
-        for line in c["licence_types"]
+        for line in c["license_types"]
     }
     assert lines == {
         ("figma", "Full seat"): (2, 15.0, 30.0),
