@@ -8,6 +8,7 @@ and peak Python memory of each. A benchmark that prints figures, not a test::
     python benchmarks/report_benchmark.py                 # 100,000 seats x 12 months
     python benchmarks/report_benchmark.py --seats 20000   # quicker
     python benchmarks/report_benchmark.py --keep bench.db # keep the database to look at it
+    python benchmarks/report_benchmark.py --database bench.db  # report over a kept database (peak RSS: report only)
 """
 
 from __future__ import annotations
@@ -214,16 +215,21 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=100_000, help="seats held at the end (default 100,000)")
     parser.add_argument("--months", type=int, default=12, help="months of history (default 12)")
     parser.add_argument("--keep", type=Path, help="write the database here and keep it")
+    parser.add_argument("--database", type=Path, help="use this database from an earlier --keep run (no history built)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="seatkeeper-bench-"))
-    path = args.keep or workdir / "bench.db"
-    path.unlink(missing_ok=True)
-    start = time.perf_counter()
-    counts = build_history(path, args.seats, args.months)
-    print(
-        f"history built in {time.perf_counter() - start:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
-    )
+    if args.database:
+        path = args.database
+    else:
+        path = args.keep or workdir / "bench.db"
+        path.unlink(missing_ok=True)
+        start = time.perf_counter()
+        counts = build_history(path, args.seats, args.months)
+        print(
+            f"history built in {time.perf_counter() - start:.1f} s: "
+            + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        )
     print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MiB)")
 
     engine = db.open_engine(f"sqlite:///{path}")
@@ -258,9 +264,8 @@ def main() -> None:
         size = f"{target.stat().st_size / 2**10:,.0f} KiB"
         print(f"{'write ' + fmt.value:<34}{seconds:>9.2f}{peak:>10.1f}{size:>12}")
     engine.dispose()
-    print(
-        f"\nprocess peak RSS (history generation included): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:,.0f} MiB"
-    )
+    included = "" if args.database else " (history generation included)"
+    print(f"\nprocess peak RSS{included}: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:,.0f} MiB")
 
 
 if __name__ == "__main__":

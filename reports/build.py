@@ -66,7 +66,12 @@ def build_report(
     source = seat_source(engine, month, settings, scope=scope, now=now)
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
     activity_reported, unused_days, seats = source.activity_reported, source.unused_days, source.seats
-    counts = figures.seat_counts(engine, seats)
+    with figures.materialized(engine, seats) as (db, held):
+        counts = figures.seat_counts(db, held)
+        categories = sorted(
+            {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
+        )
+        unused_rows = figures.unused_seat_rows(db, held, categories, list_limit)
     plans = [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in {r["name"] for r in known}]
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
@@ -75,9 +80,7 @@ def build_report(
     for provider in providers:
         totals.add(provider.totals)
 
-    categories = sorted({row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank)
     labels = source.labels
-    unused_rows = figures.unused_seat_rows(engine, seats, categories, list_limit)
 
     warnings = [warning for report in freshness.values() for warning in report.warnings]
     warnings += _price_warnings(providers, settings, scope)
