@@ -9,6 +9,7 @@ and peak Python memory of each. A benchmark that prints figures, not a test::
     python benchmarks/report_benchmark.py --seats 20000   # quicker
     python benchmarks/report_benchmark.py --keep bench.db # keep the database to look at it
     python benchmarks/report_benchmark.py --database bench.db  # report over a kept database (peak RSS: report only)
+    python benchmarks/report_benchmark.py --database bench.db --format html  # just that format
 """
 
 from __future__ import annotations
@@ -216,6 +217,14 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12, help="months of history (default 12)")
     parser.add_argument("--keep", type=Path, help="write the database here and keep it")
     parser.add_argument("--database", type=Path, help="use this database from an earlier --keep run (no history built)")
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        type=ReportFormat,
+        choices=list(ReportFormat),
+        help="time only this format (repeatable; default: the figures, then every format)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="seatkeeper-bench-"))
@@ -250,10 +259,10 @@ def main() -> None:
         ),
         ("figures (build_report, full lists)", lambda: build_report(engine, REPORT_MONTH, config, now=now)),
     ]
-    for label, action in steps:
+    for label, action in [] if args.formats else steps:
         seconds, peak = measure(label, action)
         print(f"{label:<34}{seconds:>9.2f}{peak:>10.1f}{'':>12}")
-    for fmt in ReportFormat:
+    for fmt in args.formats or ReportFormat:
         target = workdir / f"report.{fmt.value}"
 
         def write(fmt=fmt, target=target):

@@ -65,13 +65,14 @@ def build_report(
     """
     source = seat_source(engine, month, settings, scope=scope, now=now)
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
-    activity_reported, unused_days, seats = source.activity_reported, source.unused_days, source.seats
-    with figures.materialized(engine, seats) as (db, held):
-        counts = figures.seat_counts(db, held)
+    activity_reported, unused_days = source.activity_reported, source.unused_days
+    with figures.materialized(engine, source.held) as (db, held):
+        seats = figures.with_usage(held, source.idle_rules, activity_reported).subquery("seats_with_usage")
+        counts = figures.seat_counts(db, seats)
         categories = sorted(
             {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
         )
-        unused_rows = figures.unused_seat_rows(db, held, categories, list_limit)
+        unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
     plans = [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in {r["name"] for r in known}]
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
@@ -129,6 +130,8 @@ class SeatSource:
     labels: dict[str, str]
     #: Seats held at the cut-off with their activity and usage category (a CTE to select from).
     seats: Any
+    #: The same seats without the usage category (a select, for :func:`figures.materialized`).
+    held: Any
 
 
 def seat_source(
@@ -163,7 +166,8 @@ def seat_source(
     labels = {figures.ACTIVE: "Active", figures.UNKNOWN: "Activity not reported"}
     for days in unused_days.values():
         labels.update(figures.category_labels(figures.idle_buckets(days)))
-    return SeatSource(now, cutoff, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats)
+    held = figures.held_with_activity(ids, cutoff, month.label)
+    return SeatSource(now, cutoff, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats, held)
 
 
 def _scope_words(scope: Scope) -> str:

@@ -208,18 +208,8 @@ class IdleRule:
     days: tuple[int, ...]
 
 
-def seats_with_usage(
-    connection_ids: Sequence[int],
-    cutoff: datetime,
-    month: str,
-    idle_rules: Mapping[int, IdleRule],
-    activity_reported: set[int],
-) -> sa.CTE:
-    """Seats held at ``cutoff`` with their last activity as of ``month`` and their usage category.
-
-    The category is one of pending, deactivated, never, an idle bucket (per connection thresholds), active,
-    or unknown (the provider reports no activity). Materialised so the per-seat activity lookup runs once.
-    """
+def held_with_activity(connection_ids: Sequence[int], cutoff: datetime, month: str) -> sa.Select:
+    """Seats held at ``cutoff`` with their last activity as of ``month`` (the latest month at or before it)."""
     latest_activity = (
         sa.select(activity_t.c.last_activity_at)
         .where(
@@ -232,33 +222,51 @@ def seats_with_usage(
         .correlate(seat_t)
         .scalar_subquery()
     )
-    seats = (
-        _held_query(
-            connection_ids,
-            cutoff,
-            seat_t.c.connection_id,
-            connection_t.c.provider,
-            connection_t.c.name.label("connection"),
-            seat_t.c.seat_key,
-            seat_t.c.user_id,
-            seat_t.c.email,
-            seat_t.c.name,
-            seat_t.c.department,
-            seat_t.c.role,
-            seat_t.c.license_type,
-            seat_t.c.billable,
-            seat_t.c.status,
-            seat_t.c.created_at,
-            latest_activity.label("last_activity_at"),
-        )
-        .cte("held_seats")
-        .prefix_with("MATERIALIZED")
+    return _held_query(
+        connection_ids,
+        cutoff,
+        seat_t.c.connection_id,
+        connection_t.c.provider,
+        connection_t.c.name.label("connection"),
+        seat_t.c.seat_key,
+        seat_t.c.user_id,
+        seat_t.c.email,
+        seat_t.c.name,
+        seat_t.c.department,
+        seat_t.c.role,
+        seat_t.c.license_type,
+        seat_t.c.billable,
+        seat_t.c.status,
+        seat_t.c.created_at,
+        latest_activity.label("last_activity_at"),
     )
-    usage = _usage_case(seats, idle_rules, activity_reported)
-    return sa.select(*seats.c, usage.label("usage")).cte("seats_with_usage")
 
 
-def _usage_case(seats: sa.CTE, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Case:
+def with_usage(held: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Select:
+    """``held`` (the rows of :func:`held_with_activity`) with each seat's usage category as ``usage``.
+
+    The category is one of pending, deactivated, never, an idle bucket (per connection thresholds), active,
+    or unknown (the provider reports no activity).
+    """
+    return sa.select(*held.c, _usage_case(held, idle_rules, activity_reported).label("usage"))
+
+
+def seats_with_usage(
+    connection_ids: Sequence[int],
+    cutoff: datetime,
+    month: str,
+    idle_rules: Mapping[int, IdleRule],
+    activity_reported: set[int],
+) -> sa.CTE:
+    """Seats held at ``cutoff`` with their last activity as of ``month`` and their usage category.
+
+    Materialised so the per-seat activity lookup runs once (the category reads it several times).
+    """
+    held = held_with_activity(connection_ids, cutoff, month).cte("held_seats").prefix_with("MATERIALIZED")
+    return with_usage(held, idle_rules, activity_reported).cte("seats_with_usage")
+
+
+def _usage_case(seats: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Case:
     activity, connection_id = seats.c.last_activity_at, seats.c.connection_id
     whens: list[tuple[Any, str]] = [
         (seats.c.status == "pending", "pending"),
@@ -274,22 +282,23 @@ def _usage_case(seats: sa.CTE, idle_rules: Mapping[int, IdleRule], activity_repo
 
 
 @contextmanager
-def materialized(engine: Engine, seats: sa.CTE) -> Iterator[tuple[sa.Connection, sa.Table]]:
-    """``seats`` written once into a temporary table, and a connection that sees it.
+def materialized(engine: Engine, held: sa.Select) -> Iterator[tuple[sa.Connection, sa.Table]]:
+    """The rows of ``held`` (:func:`held_with_activity`) written once into a temporary table, and a
+    connection that sees it.
 
-    The seat counts and the unused-seat list both read every seat held with its usage; computing that (an
-    activity lookup per seat) once instead of once per query is a good part of a large report's time.
+    The seat counts and the unused-seat list both read every seat held with its activity; looking that up
+    (a search per seat) once instead of once per query is a good part of a large report's time.
     """
     table = sa.Table(
         "report_seats",
         sa.MetaData(),
-        *(sa.Column(column.name, column.type) for column in seats.c),
+        *(sa.Column(column.name, column.type) for column in held.selected_columns),
         prefixes=["TEMPORARY"],
     )
     with engine.connect() as db:
         table.create(db)
         try:
-            db.execute(table.insert().from_select([column.name for column in seats.c], sa.select(seats)))
+            db.execute(table.insert().from_select([column.name for column in held.selected_columns], held))
             yield db, table
         finally:
             table.drop(db)
