@@ -507,19 +507,28 @@ def trend_counts(
     opened = _month_index(seat_t.c.seen_from, cutoffs)
     closed = _month_index(seat_t.c.seen_until, cutoffs)
     group = (
-        opened,
-        closed,
-        connection_t.c.provider,
-        connection_t.c.name,
+        opened.label("first"),
+        closed.label("last"),
+        seat_t.c.connection_id,
         seat_t.c.license_type,
         seat_t.c.billable,
     )
-    query = (
+    # Grouped by the connection's id, named afterwards: the names are not compared for every row.
+    counted = (
         sa.select(*group, sa.func.count().label("seats"))
-        .select_from(seat_t.join(connection_t, seat_t.c.connection_id == connection_t.c.id))
         .where(seat_t.c.connection_id.in_(connection_ids), opened.is_not(None))
         .group_by(*group)
+        .subquery()
     )
+    query = sa.select(
+        counted.c.first,
+        counted.c.last,
+        connection_t.c.provider,
+        connection_t.c.name,
+        counted.c.license_type,
+        counted.c.billable,
+        counted.c.seats,
+    ).join(connection_t, connection_t.c.id == counted.c.connection_id)
     held: dict[tuple[str, str, str, str, bool], int] = {}
     with engine.connect() as db:
         for first, last, provider, connection, license_type, billable, seats in db.execute(query):
