@@ -8,6 +8,8 @@ and peak Python memory of each. A benchmark that prints figures, not a test::
     python benchmarks/report_benchmark.py                 # 100,000 seats x 12 months
     python benchmarks/report_benchmark.py --seats 20000   # quicker
     python benchmarks/report_benchmark.py --keep bench.db # keep the database to look at it
+    python benchmarks/report_benchmark.py --database bench.db  # report over a kept database (peak RSS: report only)
+    python benchmarks/report_benchmark.py --database bench.db --format html  # just that format
 """
 
 from __future__ import annotations
@@ -135,8 +137,10 @@ def build_history(path: Path, seats: int, months: int, seed: int = 7) -> dict[st
             "unchanged, rejected, duplicates, notes) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?)",
             runs,
         )
-        connection.executemany("UPDATE seat SET seen_until = ?, closed_by_run = ? WHERE id = ?", closes)
+        # New rows first: a seat whose licence changed and that was deactivated in the same month closes the
+        # row it opened this month (an interval of no length), instead of leaving two rows open.
         connection.executemany(seat_sql, seat_rows)
+        connection.executemany("UPDATE seat SET seen_until = ?, closed_by_run = ? WHERE id = ?", closes)
         connection.executemany(
             "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at) VALUES (?, ?, ?, ?)",
             activity_rows,
@@ -212,16 +216,29 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=100_000, help="seats held at the end (default 100,000)")
     parser.add_argument("--months", type=int, default=12, help="months of history (default 12)")
     parser.add_argument("--keep", type=Path, help="write the database here and keep it")
+    parser.add_argument("--database", type=Path, help="use this database from an earlier --keep run (no history built)")
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        type=ReportFormat,
+        choices=list(ReportFormat),
+        help="time only this format (repeatable; default: the figures, then every format)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="seatkeeper-bench-"))
-    path = args.keep or workdir / "bench.db"
-    path.unlink(missing_ok=True)
-    start = time.perf_counter()
-    counts = build_history(path, args.seats, args.months)
-    print(
-        f"history built in {time.perf_counter() - start:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
-    )
+    if args.database:
+        path = args.database
+    else:
+        path = args.keep or workdir / "bench.db"
+        path.unlink(missing_ok=True)
+        start = time.perf_counter()
+        counts = build_history(path, args.seats, args.months)
+        print(
+            f"history built in {time.perf_counter() - start:.1f} s: "
+            + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        )
     print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MiB)")
 
     engine = db.open_engine(f"sqlite:///{path}")
@@ -242,10 +259,10 @@ def main() -> None:
         ),
         ("figures (build_report, full lists)", lambda: build_report(engine, REPORT_MONTH, config, now=now)),
     ]
-    for label, action in steps:
+    for label, action in [] if args.formats else steps:
         seconds, peak = measure(label, action)
         print(f"{label:<34}{seconds:>9.2f}{peak:>10.1f}{'':>12}")
-    for fmt in ReportFormat:
+    for fmt in args.formats or ReportFormat:
         target = workdir / f"report.{fmt.value}"
 
         def write(fmt=fmt, target=target):
@@ -256,9 +273,8 @@ def main() -> None:
         size = f"{target.stat().st_size / 2**10:,.0f} KiB"
         print(f"{'write ' + fmt.value:<34}{seconds:>9.2f}{peak:>10.1f}{size:>12}")
     engine.dispose()
-    print(
-        f"\nprocess peak RSS (history generation included): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:,.0f} MiB"
-    )
+    included = "" if args.database else " (history generation included)"
+    print(f"\nprocess peak RSS{included}: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ changed seats; counting happens in the database (:mod:`seatkeeper.reports.figure
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper import queries
 from seatkeeper.errors import ConfigError
+from seatkeeper.runs import RunOutcome
 
 from . import figures
 from .figures import EVERYTHING, Scope
@@ -27,7 +29,7 @@ from .model import (
     ConnectionReport,
     DepartmentLine,
     Freshness,
-    LicenceLine,
+    LicenseLine,
     PeopleSummary,
     Person,
     PersonSeat,
@@ -63,8 +65,14 @@ def build_report(
     """
     source = seat_source(engine, month, settings, scope=scope, now=now)
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
-    activity_reported, unused_days, seats = source.activity_reported, source.unused_days, source.seats
-    counts = figures.seat_counts(engine, seats)
+    activity_reported, unused_days = source.activity_reported, source.unused_days
+    with figures.materialized(engine, source.held) as (db, held):
+        seats = figures.with_usage(held, source.idle_rules, activity_reported).subquery("seats_with_usage")
+        counts = figures.seat_counts(db, seats)
+        categories = sorted(
+            {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
+        )
+        unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
     plans = [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in {r["name"] for r in known}]
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
@@ -73,9 +81,7 @@ def build_report(
     for provider in providers:
         totals.add(provider.totals)
 
-    categories = sorted({row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank)
     labels = source.labels
-    unused_rows = figures.unused_seat_rows(engine, seats, categories, list_limit)
 
     warnings = [warning for report in freshness.values() for warning in report.warnings]
     warnings += _price_warnings(providers, settings, scope)
@@ -124,6 +130,8 @@ class SeatSource:
     labels: dict[str, str]
     #: Seats held at the cut-off with their activity and usage category (a CTE to select from).
     seats: Any
+    #: The same seats without the usage category (a select, for :func:`figures.materialized`).
+    held: Any
 
 
 def seat_source(
@@ -158,7 +166,8 @@ def seat_source(
     labels = {figures.ACTIVE: "Active", figures.UNKNOWN: "Activity not reported"}
     for days in unused_days.values():
         labels.update(figures.category_labels(figures.idle_buckets(days)))
-    return SeatSource(now, cutoff, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats)
+    held = figures.held_with_activity(ids, cutoff, month.label)
+    return SeatSource(now, cutoff, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats, held)
 
 
 def _scope_words(scope: Scope) -> str:
@@ -214,7 +223,7 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
         report = reports[provider]
         report.connections.append(connection)
         report.totals.add(connection.totals)
-        for line in connection.licence_types:
+        for line in connection.license_types:
             if line.billable and line.unit_price is None and line.license_type not in report.missing_prices:
                 report.missing_prices.append(line.license_type)
     for report in reports.values():
@@ -224,7 +233,7 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
 
 def _connection(row, counts, plans, freshness, activity_reported, unused_days, settings) -> ConnectionReport:
     provider, name = row["provider"], row["name"]
-    lines: dict[tuple[str, bool], LicenceLine] = {}
+    lines: dict[tuple[str, bool], LicenseLine] = {}
     buckets = {
         bucket.category: UnusedBucket(bucket.category, bucket.label)
         for bucket in _connection_buckets(unused_days, activity_reported)
@@ -235,7 +244,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
         line = lines.get(key)
         if line is None:
             price = settings.price(provider, name, key[0])
-            line = lines[key] = LicenceLine(key[0], key[1], 0, 0, 0, 0, price, None)
+            line = lines[key] = LicenseLine(key[0], key[1], 0, 0, 0, 0, price, None)
         seats = count["seats"]
         line.seats += seats
         status = count["status"]
@@ -271,7 +280,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
     return ConnectionReport(
         provider=provider,
         connection=name,
-        licence_types=sorted(lines.values(), key=lambda line: (not line.billable, line.license_type)),
+        license_types=sorted(lines.values(), key=lambda line: (not line.billable, line.license_type)),
         plans=plan_lines,
         unused=list(buckets.values()),
         activity_reported=activity_reported,
@@ -281,7 +290,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
     )
 
 
-def _bought_beyond_held(plans: list[PlanLine], lines: dict[tuple[str, bool], LicenceLine]) -> Decimal:
+def _bought_beyond_held(plans: list[PlanLine], lines: dict[tuple[str, bool], LicenseLine]) -> Decimal:
     """Cost of seats bought but not held, per licence type: max(purchased − held, 0) × price.
 
     Counted against the seats held, not the provider's "assigned" figure: a provider may leave pending
@@ -346,21 +355,23 @@ def connection_freshness(row, runs, cutoff: datetime, settings: ReportSettings) 
     warnings = []
     if last is None:
         status = "never"
-        warnings.append(f"{name}: no successful sync by {_day(cutoff)}, so its seats are missing from this report")
-    elif runs["latest_outcome"] == "failed":
+        _warn(warnings, f"{name}: no successful sync by {_day(cutoff)}, so its seats are missing from this report")
+    elif runs["latest_outcome"] == RunOutcome.FAILED:
         status = "failed"
-        warnings.append(
+        _warn(
+            warnings,
             f"{name}: the latest sync ({_day(runs['latest_run_at'])}) failed"
             + (f" ({runs['latest_error']})" if runs["latest_error"] else "")
-            + f"; figures are from the last successful sync on {_day(last)}"
+            + f"; figures are from the last successful sync on {_day(last)}",
         )
     else:
         status = "ok"
     if last is not None and age > limit:
         status = "stale" if status == "ok" else status
-        warnings.append(
+        _warn(
+            warnings,
             f"{name}: stale data, the last successful sync ({_day(last)}) was {age} days before {_day(cutoff)} "
-            f"(limit {limit}); later changes are missing from this report"
+            f"(limit {limit}); later changes are missing from this report",
         )
     return Freshness(
         provider=provider,
@@ -376,6 +387,23 @@ def connection_freshness(row, runs, cutoff: datetime, settings: ReportSettings) 
     )
 
 
+#: Explicit directional formatting characters (embeddings, overrides, isolates, marks).
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with bidirectional control characters written out (``<U+202E>``).
+
+    Warnings interpolate names, licence types and errors from providers: a right-to-left override in one
+    would reverse the rest of the warning, in the HTML report and on a terminal alike.
+    """
+    return BIDI_CONTROLS.sub(lambda match: f"<U+{ord(match.group()):04X}>", text)
+
+
+def _warn(warnings: list[str], text: str) -> None:
+    warnings.append(visible_controls(text))
+
+
 def _day(when: datetime) -> str:
     return when.strftime("%Y-%m-%d")
 
@@ -388,11 +416,11 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
     for provider in providers:
         missing: dict[str, list[str]] = {}
         for connection in provider.connections:
-            types = {line.license_type for line in connection.licence_types}
+            types = {line.license_type for line in connection.license_types}
             held[provider.provider].update(types)
             held[connection.connection].update(types)
             unpriced = {
-                line.license_type for line in connection.licence_types if line.billable and line.unit_price is None
+                line.license_type for line in connection.license_types if line.billable and line.unit_price is None
             }
             if unpriced:
                 missing[connection.connection] = sorted(unpriced)
@@ -406,9 +434,10 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
             missing = {provider.provider: next(iter(missing.values()))}  # the same gap everywhere: the provider's
         for name, types in missing.items():
             where = name if name == provider.provider else f"{name} ({provider.provider})"
-            warnings.append(
+            _warn(
+                warnings,
                 f"{where}: no price for billable licence type(s) {', '.join(types)}; "
-                "their seats are left out of the costs"
+                "their seats are left out of the costs",
             )
     provider_names = sorted({provider.provider for provider in providers})
     connection_names = sorted({c.connection for provider in providers for c in provider.connections})
@@ -418,16 +447,18 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
         if scope.connection or (scope.provider and name not in held):
             continue
         if name not in held:
-            warnings.append(
+            _warn(
+                warnings,
                 f"[prices.{name}] matches no provider or connection in this report "
-                f"(providers: {', '.join(provider_names)}; connections: {', '.join(connection_names)})"
+                f"(providers: {', '.join(provider_names)}; connections: {', '.join(connection_names)})",
             )
             continue
         unknown = sorted(set(prices) - held[name])
         if unknown:
-            warnings.append(
+            _warn(
+                warnings,
                 f"[prices.{name}] names licence type(s) no seat holds: {', '.join(unknown)} "
-                f"(held: {', '.join(sorted(held[name]))}); check the spelling"
+                f"(held: {', '.join(sorted(held[name]))}); check the spelling",
             )
     return warnings
 

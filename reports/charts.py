@@ -52,7 +52,7 @@ def column_chart(
             y = top + plot_height - bar_height
             parts.append(
                 f'<rect class="chart-bar" x="{x + slot * 0.15:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
-                f'height="{bar_height:.1f}" fill="#2563eb"><title>{escape(bar.label)}: '
+                f'height="{bar_height:.1f}" fill="#2563eb"><title>{escape(_isolated(bar.label))}: '
                 f"{escape(describe(bar.value))}</title></rect>"
             )
             parts.append(_text(center, y - 5, describe(bar.value), "chart-value"))
@@ -82,7 +82,7 @@ def row_chart(
         bar_width = max(value / peak * plot_width, 1.0 if value else 0.0)
         parts.append(
             f'<rect class="chart-bar" x="{label_width}" y="{y + 4}" width="{bar_width:.1f}" '
-            f'height="{row_height - 8}" fill="#2563eb"><title>{escape(bar.label)}: '
+            f'height="{row_height - 8}" fill="#2563eb"><title>{escape(_isolated(bar.label))}: '
             f"{escape(describe(bar.value or 0))}</title></rect>"
         )
         parts.append(
@@ -103,7 +103,9 @@ def _open(chart_id: str, title: str, description: str, width: int, height: int) 
 
 
 def _description(title: str, bars: Sequence[Bar], describe: Callable[[Number], str]) -> str:
-    values = "; ".join(f"{bar.label}: {'no data' if bar.value is None else describe(bar.value)}" for bar in bars)
+    values = "; ".join(
+        f"{_isolated(bar.label)}: {'no data' if bar.value is None else describe(bar.value)}" for bar in bars
+    )
     return f"{title}. {values}." if bars else f"{title}: no data."
 
 
@@ -112,6 +114,12 @@ def _text(x: float, y: float, text: str, css_class: str, anchor: str = "middle")
         f'<text class="{css_class}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="11" '
         f'fill="#374151">{escape(text)}</text>'
     )
+
+
+def _isolated(label: str) -> str:
+    # First-strong isolate ... pop directional isolate: a right-to-left override in a label (a department
+    # name) ends with it instead of reversing the rest of the description a screen reader reads.
+    return f"\u2068{label}\u2069"
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -1,4 +1,8 @@
-"""``seatkeeper report``: write the monthly licence report (registered on the CLI app in ``seatkeeper.cli``)."""
+"""``seatkeeper report``: write the monthly licence report (registered on the CLI app in ``seatkeeper.cli``).
+
+Only typer and the standard library are imported here: ``seatkeeper --help`` loads this module, and the
+report's builders (SQL, Jinja2) are imported when the command runs.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from .figures import Scope
-from .generate import ReportFormat, default_path, write_report, write_report_file
-from .period import last_full_month, parse_month
-from .settings import report_settings
+from .formats import ReportFormat
 
 
 def report(
@@ -44,8 +44,17 @@ def report(
     ] = None,
 ) -> None:
     """Write the monthly licence report: seats, costs, unused seats, changes, departments, trend."""
+    from seatkeeper.errors import ConfigError
+
+    from .destination import is_stream, write_report_file
+    from .figures import Scope
+    from .generate import default_path, write_report
+    from .period import last_full_month, parse_month
+    from .settings import report_settings
+
+    if output == "":
+        raise ConfigError("--output needs a file name ('-' writes to stdout)")
     state = ctx.obj
-    stderr = Console(stderr=True, soft_wrap=True)
     now = datetime.now(UTC)
     settings = report_settings(state.config)
     chosen = parse_month(month) if month is not None else last_full_month(now)
@@ -61,7 +70,8 @@ def report(
         sys.stdout.flush()
     else:
         path = Path(output).expanduser() if output else default_path(chosen, format, scope)
-        warnings = write_report_file(path, write)
-        typer.echo(str(path))
+        warnings = write_report_file(path, write, file_mode=settings.file_mode)
+        if not is_stream(path):  # the report itself went to stdout: the path would end up inside it
+            typer.echo(str(path))
     for warning in warnings:
-        stderr.print(f"warning: {warning}", markup=False, highlight=False)
+        typer.echo(f"warning: {warning}", err=True)

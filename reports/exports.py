@@ -21,7 +21,7 @@ from seatkeeper.output import jsonable, safe_cell
 from .model import Report
 from .settings import ReportSettings
 
-SCHEMA = "seatkeeper.report/1"
+SCHEMA = "seatkeeper.report/2"
 CENT = Decimal("0.01")
 
 CSV_COLUMNS = (

@@ -9,21 +9,18 @@ only the seat lists (unused seats, changes, the CSV) return one row per seat.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from seatkeeper.models import Connection, SeatActivity, SyncRun, UTCDateTime
-from seatkeeper.queries import held_at, seat_t
+from seatkeeper.models import UTCDateTime, activity_t, connection_t, run_t, seat_t
+from seatkeeper.queries import held_at
 from seatkeeper.runs import RunOutcome
-
-connection_t = Connection.__table__
-run_t = SyncRun.__table__
-activity_t = SeatActivity.__table__
-
 
 #: Unused categories in the order a report lists them (idle buckets follow, longest idle first).
 FIXED_CATEGORIES = {
@@ -117,7 +114,7 @@ def run_status(engine: Engine, connection_ids: Sequence[int], cutoff: datetime) 
             sa.func.max(run_t.c.started_at).label("last_success_at"),
         )
         .where(
-            run_t.c.outcome == RunOutcome.SUCCEEDED.value,
+            run_t.c.outcome == RunOutcome.SUCCEEDED,
             run_t.c.started_at <= cutoff,
             run_t.c.connection_id.in_(connection_ids),
         )
@@ -211,18 +208,8 @@ class IdleRule:
     days: tuple[int, ...]
 
 
-def seats_with_usage(
-    connection_ids: Sequence[int],
-    cutoff: datetime,
-    month: str,
-    idle_rules: Mapping[int, IdleRule],
-    activity_reported: set[int],
-) -> sa.CTE:
-    """Seats held at ``cutoff`` with their last activity as of ``month`` and their usage category.
-
-    The category is one of pending, deactivated, never, an idle bucket (per connection thresholds), active,
-    or unknown (the provider reports no activity). Materialised so the per-seat activity lookup runs once.
-    """
+def held_with_activity(connection_ids: Sequence[int], cutoff: datetime, month: str) -> sa.Select:
+    """Seats held at ``cutoff`` with their last activity as of ``month`` (the latest month at or before it)."""
     latest_activity = (
         sa.select(activity_t.c.last_activity_at)
         .where(
@@ -235,33 +222,51 @@ def seats_with_usage(
         .correlate(seat_t)
         .scalar_subquery()
     )
-    seats = (
-        _held_query(
-            connection_ids,
-            cutoff,
-            seat_t.c.connection_id,
-            connection_t.c.provider,
-            connection_t.c.name.label("connection"),
-            seat_t.c.seat_key,
-            seat_t.c.user_id,
-            seat_t.c.email,
-            seat_t.c.name,
-            seat_t.c.department,
-            seat_t.c.role,
-            seat_t.c.license_type,
-            seat_t.c.billable,
-            seat_t.c.status,
-            seat_t.c.created_at,
-            latest_activity.label("last_activity_at"),
-        )
-        .cte("held_seats")
-        .prefix_with("MATERIALIZED")
+    return _held_query(
+        connection_ids,
+        cutoff,
+        seat_t.c.connection_id,
+        connection_t.c.provider,
+        connection_t.c.name.label("connection"),
+        seat_t.c.seat_key,
+        seat_t.c.user_id,
+        seat_t.c.email,
+        seat_t.c.name,
+        seat_t.c.department,
+        seat_t.c.role,
+        seat_t.c.license_type,
+        seat_t.c.billable,
+        seat_t.c.status,
+        seat_t.c.created_at,
+        latest_activity.label("last_activity_at"),
     )
-    usage = _usage_case(seats, idle_rules, activity_reported)
-    return sa.select(*seats.c, usage.label("usage")).cte("seats_with_usage")
 
 
-def _usage_case(seats: sa.CTE, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Case:
+def with_usage(held: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Select:
+    """``held`` (the rows of :func:`held_with_activity`) with each seat's usage category as ``usage``.
+
+    The category is one of pending, deactivated, never, an idle bucket (per connection thresholds), active,
+    or unknown (the provider reports no activity).
+    """
+    return sa.select(*held.c, _usage_case(held, idle_rules, activity_reported).label("usage"))
+
+
+def seats_with_usage(
+    connection_ids: Sequence[int],
+    cutoff: datetime,
+    month: str,
+    idle_rules: Mapping[int, IdleRule],
+    activity_reported: set[int],
+) -> sa.CTE:
+    """Seats held at ``cutoff`` with their last activity as of ``month`` and their usage category.
+
+    Materialised so the per-seat activity lookup runs once (the category reads it several times).
+    """
+    held = held_with_activity(connection_ids, cutoff, month).cte("held_seats").prefix_with("MATERIALIZED")
+    return with_usage(held, idle_rules, activity_reported).cte("seats_with_usage")
+
+
+def _usage_case(seats: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Case:
     activity, connection_id = seats.c.last_activity_at, seats.c.connection_id
     whens: list[tuple[Any, str]] = [
         (seats.c.status == "pending", "pending"),
@@ -276,7 +281,31 @@ def _usage_case(seats: sa.CTE, idle_rules: Mapping[int, IdleRule], activity_repo
     return sa.case(*whens, else_=ACTIVE)
 
 
-def seat_counts(engine: Engine, seats: sa.CTE) -> list[dict[str, Any]]:
+@contextmanager
+def materialized(engine: Engine, held: sa.Select) -> Iterator[tuple[sa.Connection, sa.Table]]:
+    """The rows of ``held`` (:func:`held_with_activity`) written once into a temporary table, and a
+    connection that sees it.
+
+    The seat counts and the unused-seat list both read every seat held with its activity; looking that up
+    (a search per seat) once instead of once per query is a good part of a large report's time.
+    """
+    table = sa.Table(
+        "report_seats",
+        sa.MetaData(),
+        *(sa.Column(column.name, column.type) for column in held.selected_columns),
+        prefixes=["TEMPORARY"],
+    )
+    with engine.connect() as db:
+        table.create(db)
+        try:
+            db.execute(table.insert().from_select([column.name for column in held.selected_columns], held))
+            yield db, table
+        finally:
+            table.drop(db)
+            db.commit()
+
+
+def seat_counts(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, Any]]:
     """Seat counts by connection, licence type, billable, status, usage category and department."""
     columns = (
         seats.c.connection_id,
@@ -287,11 +316,12 @@ def seat_counts(engine: Engine, seats: sa.CTE) -> list[dict[str, Any]]:
         seats.c.department,
     )
     query = sa.select(*columns, sa.func.count().label("seats")).group_by(*columns)
-    with engine.connect() as db:
-        return [dict(row._mapping) for row in db.execute(query)]
+    return [dict(row._mapping) for row in db.execute(query)]
 
 
-def unused_seat_rows(engine: Engine, seats: sa.CTE, categories: Sequence[str], limit: int | None) -> list[dict]:
+def unused_seat_rows(
+    db: sa.Connection, seats: sa.CTE | sa.Table, categories: Sequence[str], limit: int | None
+) -> list[dict]:
     """Billable seats in an unused category: pending, deactivated, never signed in, then the longest idle first."""
     ordered = sorted(categories, key=category_rank)
     if not ordered or limit == 0:
@@ -311,8 +341,7 @@ def unused_seat_rows(engine: Engine, seats: sa.CTE, categories: Sequence[str], l
     )
     if limit is not None:
         query = query.limit(limit)
-    with engine.connect() as db:
-        return [dict(row._mapping) for row in db.execute(query)]
+    return [dict(row._mapping) for row in db.execute(query)]
 
 
 def iter_seat_rows(engine: Engine, seats: sa.CTE, batch: int = 2000) -> Iterator[dict[str, Any]]:
@@ -334,37 +363,73 @@ def seat_differences(
 
     Seats are matched by connection and seat key. The first list has ``before_license_type`` and
     ``before_billable`` (None for new seats); the second lists removed seats.
+
+    Only rows that changed between the two instants can differ: a row held at both is the same state. So the
+    first list starts from rows opened after ``before`` and the second from rows closed by ``after`` (a few
+    per cent of the seats), each looked up against the other instant by seat, instead of joining every seat
+    held at one instant with every seat held at the other.
     """
-    now_held = held_seats(connection_ids, after)
-    then_held = held_seats(connection_ids, before)
-    same_seat = sa.and_(
-        now_held.c.connection_id == then_held.c.connection_id, now_held.c.seat_key == then_held.c.seat_key
-    )
+    now, then = seat_t.alias("now_seat"), seat_t.alias("then_seat")
+    same_seat = sa.and_(then.c.connection_id == now.c.connection_id, then.c.seat_key == now.c.seat_key)
     arrived_or_changed = (
         sa.select(
-            *now_held.c,
-            then_held.c.license_type.label("before_license_type"),
-            then_held.c.billable.label("before_billable"),
+            *_seat_identity(now),
+            then.c.license_type.label("before_license_type"),
+            then.c.billable.label("before_billable"),
         )
-        .select_from(now_held.outerjoin(then_held, same_seat))
-        .where(
-            sa.or_(
-                then_held.c.seat_key.is_(None),
-                then_held.c.license_type != now_held.c.license_type,
-                then_held.c.billable != now_held.c.billable,
+        .select_from(
+            now.join(connection_t, now.c.connection_id == connection_t.c.id).outerjoin(
+                then, sa.and_(same_seat, _held(then, before))
             )
+        )
+        .where(
+            now.c.connection_id.in_(connection_ids),
+            now.c.seen_from > before,
+            _held(now, after),
+            sa.or_(
+                then.c.seat_key.is_(None),
+                then.c.license_type != now.c.license_type,
+                then.c.billable != now.c.billable,
+            ),
         )
     )
     departed = (
-        sa.select(*then_held.c)
-        .select_from(then_held.outerjoin(now_held, same_seat))
-        .where(now_held.c.seat_key.is_(None))
+        sa.select(*_seat_identity(then))
+        .select_from(then.join(connection_t, then.c.connection_id == connection_t.c.id))
+        .where(
+            then.c.connection_id.in_(connection_ids),
+            then.c.seen_from <= before,
+            then.c.seen_until > before,
+            then.c.seen_until <= after,
+            ~sa.exists().where(same_seat, _held(now, after)),
+        )
     )
+    seat = itemgetter("connection_id", "seat_key")  # sorted here: an ORDER BY would steer SQLite to a full scan
     with engine.connect() as db:
         return (
-            [dict(row._mapping) for row in db.execute(arrived_or_changed)],
-            [dict(row._mapping) for row in db.execute(departed)],
+            sorted((dict(row._mapping) for row in db.execute(arrived_or_changed)), key=seat),
+            sorted((dict(row._mapping) for row in db.execute(departed)), key=seat),
         )
+
+
+def _held(table: sa.Table | sa.Alias, when: datetime) -> sa.ColumnElement[bool]:
+    """:func:`seatkeeper.queries.held_at` for an alias of the seat table."""
+    return sa.and_(table.c.seen_from <= when, sa.or_(table.c.seen_until.is_(None), table.c.seen_until > when))
+
+
+def _seat_identity(table: sa.Table | sa.Alias) -> tuple[Any, ...]:
+    """The columns of :func:`held_seats`, from ``table`` (an alias of the seat table) joined to its connection."""
+    return (
+        table.c.connection_id,
+        connection_t.c.provider,
+        connection_t.c.name.label("connection"),
+        table.c.seat_key,
+        table.c.email,
+        table.c.name,
+        table.c.department,
+        table.c.license_type,
+        table.c.billable,
+    )
 
 
 def multi_provider_people(
@@ -374,38 +439,58 @@ def multi_provider_people(
 
     Returns how many there are, and their seats grouped by person, provider, connection and licence type
     (people with the most billable seats first, at most ``limit`` people).
+
+    One statement: the people are found once (a materialised CTE numbering them, with their count), and
+    only the chosen ones' seats are looked up again, by email.
     """
     seats = held_seats(connection_ids, cutoff)
+    emails = (
+        sa.select(seats.c.email, seats.c.provider, seats.c.billable)
+        .where(seats.c.email.is_not(None))
+        .cte("held_emails")
+        .prefix_with("MATERIALIZED")
+    )
+    billable_seats = sa.func.sum(sa.case((emails.c.billable.is_(True), 1), else_=0))
     people = (
         sa.select(
-            seats.c.email,
-            sa.func.sum(sa.case((seats.c.billable.is_(True), 1), else_=0)).label("billable_seats"),
+            emails.c.email,
+            billable_seats.label("billable_seats"),
+            sa.func.count().over().label("people_total"),
+            sa.func.row_number().over(order_by=(billable_seats.desc(), emails.c.email)).label("position"),
         )
-        .where(seats.c.email.is_not(None))
-        .group_by(seats.c.email)
-        .having(sa.func.count(sa.distinct(seats.c.provider)) > 1)
+        .group_by(emails.c.email)
+        .having(sa.func.count(sa.distinct(emails.c.provider)) > 1)
+        .cte("people")
+        .prefix_with("MATERIALIZED")
     )
-    total = sa.select(sa.func.count()).select_from(people.subquery())
-    chosen = people.order_by(sa.desc("billable_seats"), seats.c.email)
-    if limit is not None:
-        chosen = chosen.limit(limit)
-    chosen = chosen.subquery()
+    if limit == 0:
+        with engine.connect() as db:
+            return db.execute(sa.select(sa.func.count()).select_from(people)).scalar_one(), []
     group = (seats.c.email, seats.c.provider, seats.c.connection, seats.c.license_type, seats.c.billable)
     person_seats = (
         sa.select(
             *group,
-            chosen.c.billable_seats,
+            people.c.billable_seats,
+            people.c.people_total,
             sa.func.max(seats.c.name).label("name"),
             sa.func.count().label("seats"),
         )
-        .join(chosen, chosen.c.email == seats.c.email)
-        .group_by(*group, chosen.c.billable_seats)
-        .order_by(chosen.c.billable_seats.desc(), seats.c.email, seats.c.provider, seats.c.connection)
+        .select_from(seats.join(people, people.c.email == seats.c.email))
+        .group_by(*group, people.c.billable_seats, people.c.people_total)
+        .order_by(
+            people.c.billable_seats.desc(),
+            seats.c.email,
+            seats.c.provider,
+            seats.c.connection,
+            seats.c.license_type,
+            seats.c.billable,
+        )
     )
+    if limit is not None:
+        person_seats = person_seats.where(people.c.position <= limit)
     with engine.connect() as db:
-        count = db.execute(total).scalar_one()
-        rows = [dict(row._mapping) for row in db.execute(person_seats)] if count else []
-    return count, rows
+        rows = [dict(row._mapping) for row in db.execute(person_seats)]
+    return (rows[0]["people_total"] if rows else 0), rows
 
 
 def trend_counts(
@@ -422,19 +507,28 @@ def trend_counts(
     opened = _month_index(seat_t.c.seen_from, cutoffs)
     closed = _month_index(seat_t.c.seen_until, cutoffs)
     group = (
-        opened,
-        closed,
-        connection_t.c.provider,
-        connection_t.c.name,
+        opened.label("first"),
+        closed.label("last"),
+        seat_t.c.connection_id,
         seat_t.c.license_type,
         seat_t.c.billable,
     )
-    query = (
+    # Grouped by the connection's id, named afterwards: the names are not compared for every row.
+    counted = (
         sa.select(*group, sa.func.count().label("seats"))
-        .select_from(seat_t.join(connection_t, seat_t.c.connection_id == connection_t.c.id))
         .where(seat_t.c.connection_id.in_(connection_ids), opened.is_not(None))
         .group_by(*group)
+        .subquery()
     )
+    query = sa.select(
+        counted.c.first,
+        counted.c.last,
+        connection_t.c.provider,
+        connection_t.c.name,
+        counted.c.license_type,
+        counted.c.billable,
+        counted.c.seats,
+    ).join(connection_t, connection_t.c.id == counted.c.connection_id)
     held: dict[tuple[str, str, str, str, bool], int] = {}
     with engine.connect() as db:
         for first, last, provider, connection, license_type, billable, seats in db.execute(query):

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-import os
-import tempfile
-from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,24 +10,16 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from seatkeeper import paths
-from seatkeeper.errors import ConfigError
 
 from . import figures
 from .build import build_report, connection_freshness, seat_source
+from .destination import write_report_file
 from .exports import write_json, write_seats_csv
 from .figures import EVERYTHING, Scope
+from .formats import ReportFormat
 from .period import ReportMonth, last_full_month
 from .render import render_html, render_markdown
 from .settings import ReportSettings
-
-
-class ReportFormat(enum.StrEnum):
-    """The formats ``seatkeeper report`` writes."""
-
-    html = "html"
-    md = "md"
-    json = "json"
-    csv = "csv"
 
 
 @dataclass
@@ -93,45 +80,6 @@ def _freshness_warnings(source, row, settings) -> list[str]:
     return connection_freshness(row, source.runs[row["id"]], source.cutoff, settings).warnings
 
 
-def write_report_file(path: Path, write: Callable[[TextIO], list[str]]) -> list[str]:
-    """Run ``write`` into a temporary file next to ``path`` and move it into place only when it succeeded.
-
-    A failed report never leaves a half-written file, nor replaces last month's good one.
-    """
-    if path.is_dir():
-        raise ConfigError(f"{path} is a folder: name the report file to write, e.g. {path / 'report.html'}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(f"cannot create the folder {path.parent}: {error.strerror}") from None
-    with _temporary_beside(path) as (handle, temporary):
-        warnings = write(handle)
-        handle.close()
-        try:
-            os.replace(temporary, path)
-        except OSError as error:
-            raise ConfigError(f"cannot write {path}: {error.strerror}") from None
-    return warnings
-
-
-@contextmanager
-def _temporary_beside(path: Path):
-    try:
-        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise ConfigError(f"cannot write {path}: {error.strerror}") from None
-    # mkstemp makes the file private; give the report the mode any new file would get (umask applies).
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(descriptor, 0o666 & ~umask)
-    handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
-    try:
-        yield handle, name
-    finally:
-        handle.close()
-        Path(name).unlink(missing_ok=True)
-
-
 def write_demo_reports(
     engine: Engine, directory: Path, settings: ReportSettings, now: datetime | None = None
 ) -> list[tuple[str, Path]]:
@@ -145,6 +93,6 @@ def write_demo_reports(
         def write(out: TextIO, fmt: ReportFormat = fmt) -> list[str]:
             return write_report(engine, fmt, out, month, settings, now=now)
 
-        write_report_file(path, write)
+        write_report_file(path, write, file_mode=settings.file_mode)
         written.append((label, path))
     return written

@@ -49,7 +49,7 @@ class Totals:
 
 
 @dataclass
-class LicenceLine:
+class LicenseLine:
     """Seats of one licence type in one connection."""
 
     license_type: str
@@ -112,7 +112,7 @@ class ConnectionReport:
 
     provider: str
     connection: str
-    licence_types: list[LicenceLine]
+    license_types: list[LicenseLine]
     #: None when the provider does not report purchased seats.
     plans: list[PlanLine] | None
     unused: list[UnusedBucket]

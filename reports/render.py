@@ -3,11 +3,14 @@
 Templates live in ``templates/``. A user's template folder (``--template-dir`` or ``[reports] template_dir``)
 comes first in a ``ChoiceLoader``, so overriding one partial such as ``_seats_table.html`` works without
 copying the rest; ``{% extends "builtin/report.html" %}`` reaches the built-in version of a template that the
-user's folder replaces.
+user's folder replaces. Templates run in Jinja2's immutable sandbox: they read the report, but cannot reach
+Python internals (``__class__``, ``__globals__``) or change the data. Any failure of a template is a
+ConfigError naming the template file and line.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -15,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
-from seatkeeper.errors import ConfigError
+from seatkeeper.errors import ConfigError, first_line
 
 from . import charts
 from .figures import FIXED_CATEGORIES
@@ -35,20 +39,39 @@ STATUS_LABELS = {"ok": "OK", "stale": "Stale", "failed": "Latest sync failed", "
 BAR = "█"
 
 
-def environment(template_dir: Path | None, markdown: bool) -> jinja2.Environment:
-    """A Jinja environment over the built-in templates, with ``template_dir``'s templates taking precedence.
+class TemplateFolder(jinja2.FileSystemLoader):
+    """A folder of UTF-8 templates: a file that is not UTF-8 is a ConfigError naming it."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, file name and up-to-date check (see :class:`jinja2.FileSystemLoader`)."""
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            path = next(
+                (
+                    candidate
+                    for folder in self.searchpath
+                    if os.path.isfile(candidate := os.path.join(folder, *jinja2.loaders.split_template_path(template)))
+                ),
+                template,
+            )
+            raise ConfigError(f"template {path} is not UTF-8 text (byte {error.start}): save it as UTF-8") from None
+
+
+def environment(template_dir: Path | None, markdown: bool) -> jinja2.sandbox.ImmutableSandboxedEnvironment:
+    """A sandboxed Jinja environment over the built-in templates, with ``template_dir``'s taking precedence.
 
     HTML templates (``.html``) are autoescaped; for Markdown every printed value goes through
     :func:`~seatkeeper.reports.markdown.escape_markdown` unless it is :class:`MarkdownText`.
     """
-    builtin = jinja2.FileSystemLoader(TEMPLATES)
+    builtin = TemplateFolder(TEMPLATES)
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
         if not template_dir.is_dir():
             raise ConfigError(f"template folder {template_dir} does not exist or is not a folder")
-        loaders.append(jinja2.FileSystemLoader(template_dir))
+        loaders.append(TemplateFolder(template_dir))
     loaders += [builtin, jinja2.PrefixLoader({"builtin": builtin})]
-    env = jinja2.Environment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=False if markdown else jinja2.select_autoescape(["html", "htm", "xml", "svg"]),
         finalize=escape_markdown if markdown else None,
@@ -98,12 +121,36 @@ def render_markdown(report: Report, template_dir: Path | None = None) -> str:
 def _render(env: jinja2.Environment, name: str, **context: Any) -> str:
     try:
         return env.get_template(name).render(**context)
+    except ConfigError:
+        raise
     except jinja2.TemplateSyntaxError as error:
-        raise ConfigError(f"template {error.name or name} line {error.lineno}: {error.message}") from None
+        raise ConfigError(
+            f"template {error.filename or error.name or name} line {error.lineno}: {error.message}"
+        ) from None
+    except RecursionError as error:
+        where = _template_frame(error) or f"template {name}"
+        raise ConfigError(f"{where}: extends or includes itself (directly or through other templates)") from None
     except jinja2.TemplateNotFound as error:
-        raise ConfigError(f"template {error.name!r} not found in the template folders") from None
-    except jinja2.UndefinedError as error:
-        raise ConfigError(f"template {name} (or a template it includes): {error.message}") from None
+        where = _template_frame(error) or f"template {name}"
+        raise ConfigError(f"{where}: template {error.name!r} not found in the template folders") from None
+    except jinja2.TemplateError as error:  # undefined names, unsafe access (the sandbox), unknown filters
+        where = _template_frame(error) or f"template {name}"
+        raise ConfigError(f"{where}: {first_line(error)}") from None
+    except Exception as error:  # anything a template's expression raised: a user's template is bad input
+        where = _template_frame(error) or f"template {name}"
+        raise ConfigError(f"{where}: {type(error).__name__}: {first_line(error)}") from None
+
+
+def _template_frame(error: BaseException) -> str | None:
+    """``template FILE line N`` of the innermost template frame in ``error``'s traceback (Jinja puts the
+    template's file and line into the frames it rewrites), or None."""
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = f"template {tb.tb_frame.f_code.co_filename} line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
 
 
 def _as_markdown(function: Callable[..., str]) -> Callable[..., MarkdownText]:

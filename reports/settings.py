@@ -16,6 +16,7 @@
     stale_after_days = 7        # warn when a connection's last good sync is older than this at the cut-off
     list_limit = 200            # rows per seat list in HTML/Markdown (JSON and CSV have them all)
     template_dir = "templates"  # folder whose templates override the built-in ones (relative to the file)
+    file_mode = "0600"          # mode of a new report file (an existing one keeps its own)
 
     [reports.zoom]              # per-provider overrides
     unused_days = [14, 30]
@@ -47,7 +48,9 @@ DEFAULT_UNUSED_DAYS = (30, 60, 90)
 DEFAULT_STALE_AFTER_DAYS = 7
 DEFAULT_LIST_LIMIT = 200
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
-REPORT_KEYS = ("unused_days", "stale_after_days", "list_limit", "template_dir")
+DEFAULT_FILE_MODE = 0o600  # reports hold names and emails: readable by their owner only
+FILE_MODE_PATTERN = re.compile(r"0?[0-7]{3}")
+REPORT_KEYS = ("unused_days", "stale_after_days", "list_limit", "template_dir", "file_mode")
 PROVIDER_REPORT_KEYS = ("unused_days", "stale_after_days")
 
 
@@ -64,6 +67,8 @@ class ReportSettings:
     provider_stale_after_days: Mapping[str, int] = field(default_factory=dict)
     list_limit: int = DEFAULT_LIST_LIMIT
     template_dir: Path | None = None
+    #: Permission bits of a report file created by ``seatkeeper report`` (umask does not apply).
+    file_mode: int = DEFAULT_FILE_MODE
 
     def unused_days_for(self, provider: str) -> tuple[int, ...]:
         """The idle-day buckets that apply to ``provider``."""
@@ -122,6 +127,7 @@ def report_settings(config: Config) -> ReportSettings:
         provider_stale_after_days=provider_stale,
         list_limit=_list_limit(reports.get("list_limit", DEFAULT_LIST_LIMIT), f"{where}: [reports] list_limit"),
         template_dir=_template_dir(reports.get("template_dir"), config.path, f"{where}: [reports] template_dir"),
+        file_mode=_file_mode(reports.get("file_mode"), f"{where}: [reports] file_mode"),
     )
     return settings
 
@@ -192,6 +198,14 @@ def _template_dir(value: Any, config_path: Path, what: str) -> Path | None:
         raise ConfigError(f"{what} must be a folder path, not {value!r}")
     path = Path(value).expanduser()
     return path if path.is_absolute() else config_path.parent / path
+
+
+def _file_mode(value: Any, what: str) -> int:
+    if value is None:
+        return DEFAULT_FILE_MODE
+    if not isinstance(value, str) or not FILE_MODE_PATTERN.fullmatch(value):
+        raise ConfigError(f'{what} must be an octal mode in quotes such as "0600" or "0640", not {value!r}')
+    return int(value, 8)
 
 
 def _check_keys(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:

@@ -8,6 +8,7 @@ a missing browser fails the run.
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -115,3 +116,63 @@ def test_hostile_names_stay_text_in_the_browser(chromium_path, hostile_engine, h
         assert browser.evaluate("document.scripts.length") == 0
         assert browser.evaluate("document.querySelectorAll('a[href^=javascript], b').length") == 0
         assert SCRIPT in browser.evaluate("document.body.innerText")
+
+
+#: Texts the report prints right after a user-provided value that starts a right-to-left override (see the
+#: layout_engine fixture): a licence type in the people table, the list of unpriced licence types, and warnings.
+AFTER_OVERRIDE = ("(free)", "those seats are left out of the costs.", "their seats are left out of the costs")
+#: For each occurrence of those texts in the page: whether the first character of its first word is laid out
+#: to the left of the word's last (left to right), told by the characters' bounding boxes.
+LAID_OUT = r"""((needles) => {
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const box = (node, index) => {
+        const range = document.createRange();
+        range.setStart(node, index);
+        range.setEnd(node, index + 1);
+        return range.getBoundingClientRect();
+    };
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const needle of needles) {
+            const at = node.data.indexOf(needle);
+            if (at < 0) continue;
+            const [a, b] = [box(node, at), box(node, at + needle.split(' ')[0].length - 1)];
+            found.push({text: needle, leftToRight: a.left < b.left, sameLine: Math.abs(a.top - b.top) < 1});
+        }
+    }
+    return found;
+})"""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_override_or_a_long_name_keeps_the_layout(chromium_path, layout_engine, settings, tmp_path, width):
+    out = io.StringIO()
+    write_report(layout_engine, ReportFormat.html, out, parse_month("2026-03"), settings, now=history.GENERATED_AT)
+    page = tmp_path / "layout.html"
+    page.write_text(out.getvalue(), encoding="utf-8")
+    with Chromium(chromium_path) as browser:
+        browser.open_page(width=width, height=900)
+        assert browser.load(page.as_uri()).console_errors == []
+        laid_out = browser.evaluate(f"{LAID_OUT}({json.dumps(AFTER_OVERRIDE)})")
+        assert {item["text"] for item in laid_out} == set(AFTER_OVERRIDE), laid_out
+        assert [item for item in laid_out if not (item["leftToRight"] and item["sameLine"])] == []
+        # The 500-character names wrap inside their cells: no cell grows past the screen, nor does the page,
+        # nor, at desktop width, any table (on a phone, wide tables scroll inside their own box by design).
+        widths = browser.evaluate(
+            """(() => {
+                const cells = [...document.querySelectorAll('th, td')].filter(c => c.textContent.includes('WWWWWWWWWW'));
+                const right = (elements) => Math.max(...elements.map(e => e.getBoundingClientRect().right));
+                return {
+                    page: document.documentElement.scrollWidth,
+                    tables: right([...document.querySelectorAll('table')]),
+                    cells: cells.length,
+                    widest_cell: Math.max(...cells.map(c => c.getBoundingClientRect().width)),
+                };
+            })()"""
+        )
+        assert widths["cells"] >= 8, widths  # seats, unused, people, departments, freshness of both accounts
+        assert widths["page"] <= width and widths["widest_cell"] <= width, widths
+        if width >= 1000:
+            assert widths["tables"] <= width, widths
+        browser.screenshot(ARTIFACTS / f"report-layout-{width}.png", max_height=4000)

@@ -3,47 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from seatkeeper import db, paths
-from seatkeeper import plugins as plugins_module
 from seatkeeper.config import ConnectionConfig
-from seatkeeper.pytest_plugin import CliRunner
 from seatkeeper.reports.period import last_full_month
 from seatkeeper.sync import sync_connection
 from tests.reports import history, report_plugin
 from tests.reports.history import seat
-
-
-@pytest.fixture
-def database(tmp_path, monkeypatch):
-    """The SQLite URL the CLI uses (SEATKEEPER_DATABASE_URL)."""
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("SEATKEEPER_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture
-def cli_run(plugins, monkeypatch, capsys, database, tmp_path):
-    """Run ``seatkeeper ARGS`` in-process with only the report test plugin; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(plugins_module, "_default", plugins)
-    return CliRunner(tmp_path / "no-config.toml", capsys)
-
-
-@pytest.fixture
-def with_history(database, plugins, tmp_path, monkeypatch):
-    """The synthetic history in the CLI's database, and its price config as the config file."""
-    engine = db.open_engine(database)
-    history.build(engine)
-    engine.dispose()
-    config = tmp_path / "seatkeeper.toml"
-    config.write_text(history.PRICES_TOML)
-    os.chmod(config, 0o600)
-    monkeypatch.setenv("SEATKEEPER_CONFIG", str(config))
-    return config
 
 
 def test_default_is_last_full_month_as_html_in_the_data_dir(cli_run, database, plugins):
@@ -247,7 +216,7 @@ Pro = 8.75
     lines = {
         (c["connection"], line["license_type"]): (line["seats"], line["unit_price"], line["monthly_cost"])
         for c in provider["connections"]
-        for line in c["licence_types"]
+        for line in c["license_types"]
     }
     assert lines == {
         ("figma", "Full seat"): (2, 15.0, 30.0),
@@ -271,3 +240,17 @@ Pro = 8.75
         "warning: [prices.figjam] matches no provider or connection in this report "
         "(providers: csv; connections: figma, slack)"
     ) in err
+
+
+def test_loading_the_command_leaves_jinja2_and_the_builders_unloaded():
+    """``seatkeeper --help`` imports the command module: it must not pull in Jinja2, SQLAlchemy or the builders."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, seatkeeper.reports.command; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'sqlalchemy') "
+        "or m.startswith('seatkeeper.reports.') and m not in ('seatkeeper.reports.command', 'seatkeeper.reports.formats')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -86,8 +87,6 @@ def test_csv_neutralises_formulas(hostile_engine, hostile_settings):
 
 
 def test_json_keeps_names_verbatim(hostile_engine, hostile_settings):
-    import json
-
     data = json.loads(render(hostile_engine, hostile_settings, ReportFormat.json))
     names = {seat["name"] for seat in data["unused"]["seats"]}
     assert set(HOSTILE) <= names
@@ -124,3 +123,45 @@ def test_escaped_markdown_stays_in_one_cell(value):
 
 def test_code_spans_survive_backticks_and_pipes():
     assert code("a`b|c") == "``a`b\\|c``"
+
+
+def test_warnings_show_bidi_controls_instead_of_obeying_them(layout_engine, settings):
+    from tests.reports.conftest import RLO_NAME
+
+    page = render(layout_engine, settings, ReportFormat.html)
+    data = json.loads(render(layout_engine, settings, ReportFormat.json))
+    (unpriced,) = [warning for warning in data["warnings"] if warning.startswith("alpha: no price")]
+    assert "<U+202E>evil" in unpriced
+    assert not [warning for warning in data["warnings"] if RLO_NAME in warning]
+    assert "&lt;U+202E&gt;evil" in page
+
+
+def test_user_text_in_html_is_isolated(layout_engine, settings):
+    """Every name, email, department, licence type and connection sits in its own <bdi> (HTML-parsed)."""
+    from tests.reports.conftest import RLO_NAME
+
+    class Isolation(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open: list[str] = []
+            self.loose: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("br", "meta", "link"):
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):
+            while self.open and self.open.pop() != tag:
+                pass
+
+        def handle_data(self, data):
+            # In a chart, a label is a <text> of its own, and descriptions isolate it with FSI ... PDI.
+            in_chart = "svg" in self.open and (data == RLO_NAME or f"\u2068{RLO_NAME}\u2069" in data)
+            if RLO_NAME in data and "bdi" not in self.open and not in_chart:
+                self.loose.append(data)
+
+    page = render(layout_engine, settings, ReportFormat.html)
+    parser = Isolation()
+    parser.feed(page.split("<body>", 1)[1])
+    assert page.count(RLO_NAME) >= 5
+    assert parser.loose == []

@@ -44,13 +44,13 @@ def test_totals_across_providers(march):
     assert by_provider == {"alpha": (12, 10, Decimal(240)), "beta": (7, 5, Decimal(80)), "gamma": (4, 3, Decimal(0))}
 
 
-def test_licence_types_and_prices_per_connection(march):
-    lines = {(line.license_type, line.billable): line for line in connection(march, "alpha-eu").licence_types}
+def test_license_types_and_prices_per_connection(march):
+    lines = {(line.license_type, line.billable): line for line in connection(march, "alpha-eu").license_types}
     pro = lines[("Pro", True)]
     assert (pro.seats, pro.active, pro.inactive, pro.pending) == (8, 6, 1, 1)
     assert (pro.unit_price, pro.monthly_cost) == (Decimal(20), Decimal(160))
     assert lines[("Basic", False)].monthly_cost == 0
-    beta = {line.license_type: line for line in connection(march, "beta").licence_types}
+    beta = {line.license_type: line for line in connection(march, "beta").license_types}
     assert beta["Squad"].unit_price is None and beta["Squad"].monthly_cost is None
     providers = {p.provider: p for p in march.providers}
     assert providers["beta"].missing_prices == ["Squad"]
@@ -306,8 +306,8 @@ def priced(tmp_path, text: str):
 
 def test_two_connections_of_one_provider_priced_differently(history_engine, tmp_path):
     report = build_report(history_engine, MARCH, priced(tmp_path, CONNECTION_PRICES), now=history.GENERATED_AT)
-    eu = {line.license_type: line for line in connection(report, "alpha-eu").licence_types}
-    us = {line.license_type: line for line in connection(report, "alpha-us").licence_types}
+    eu = {line.license_type: line for line in connection(report, "alpha-eu").license_types}
+    us = {line.license_type: line for line in connection(report, "alpha-us").license_types}
     assert (eu["Pro"].unit_price, eu["Pro"].monthly_cost) == (Decimal(20), Decimal(160))  # the provider's table
     assert (us["Pro"].unit_price, us["Pro"].monthly_cost) == (Decimal(25), Decimal(50))  # the connection's table
     ((eu_plan,), (us_plan,)) = connection(report, "alpha-eu").plans, connection(report, "alpha-us").plans
@@ -342,7 +342,7 @@ def test_connection_prices_reach_the_json_and_csv(history_engine, tmp_path):
         (c["connection"], line["license_type"]): line["unit_price"]
         for p in data["providers"]
         for c in p["connections"]
-        for line in c["licence_types"]
+        for line in c["license_types"]
     }
     assert (prices[("alpha-eu", "Pro")], prices[("alpha-us", "Pro")]) == (20.0, 25.0)
     out = io.StringIO()
@@ -371,20 +371,20 @@ def beta_eu(history_engine, plugins):
     return history_engine
 
 
-def test_connection_table_overrides_one_licence_type(beta_eu, tmp_path):
+def test_connection_table_overrides_one_license_type(beta_eu, tmp_path):
     """[prices.beta-eu] sets Enterprise only: its Team seats keep beta's price, and beta's own seats are untouched."""
     settings = priced(tmp_path, history.PRICES_TOML + "\n[prices.beta-eu]\nEnterprise = 40\n")
     report = build_report(beta_eu, MARCH, settings, now=history.GENERATED_AT)
     eu = {
         line.license_type: (line.seats, line.unit_price, line.monthly_cost)
-        for line in connection(report, "beta-eu").licence_types
+        for line in connection(report, "beta-eu").license_types
     }
     assert eu == {
         "Enterprise": (2, Decimal(40), Decimal(80)),  # the connection's table
         "Team": (1, Decimal(10), Decimal(10)),  # not in it: beta's table
         "Squad": (1, None, None),  # in neither
     }
-    home = {line.license_type: line.unit_price for line in connection(report, "beta").licence_types}
+    home = {line.license_type: line.unit_price for line in connection(report, "beta").license_types}
     assert home["Enterprise"] == Decimal(50) and home["Team"] == Decimal(10)
     beta = next(p for p in report.providers if p.provider == "beta")
     assert beta.totals.seat_cost == Decimal(80) + Decimal(90)  # beta: 3 Team + 1 Enterprise; beta-eu: above

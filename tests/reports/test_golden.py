@@ -79,7 +79,7 @@ def test_connection_tables_give_the_same_report(history_engine, tmp_path, fmt):
 def test_golden_json_holds_the_key_figures():
     """Guards the committed file itself, so a careless regeneration shows up here too."""
     data = json.loads((GOLDEN / f"report-{history.REPORT_MONTH}.json").read_text(encoding="utf-8"))
-    assert data["schema"] == "seatkeeper.report/1"
+    assert data["schema"] == "seatkeeper.report/2"
     assert data["month"] == "2026-03" and data["currency"] == "EUR"
     assert data["totals"] == {
         "seats": 23,
@@ -116,3 +116,21 @@ def test_golden_csv_has_one_row_per_seat():
     lines = (GOLDEN / f"report-{history.REPORT_MONTH}.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("month,provider,connection,seat_key,user_id,email,name")
     assert len(lines) == 1 + 23
+
+
+def keys(value):
+    """Every key of a JSON document, nested ones included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from keys(item)
+
+
+def test_json_keys_spell_license_one_way(history_engine, settings):
+    data = json.loads(render(history_engine, settings, ReportFormat.json))
+    assert data["schema"] == "seatkeeper.report/2"
+    licensed = {key for key in keys(data) if "licen" in key}
+    assert licensed == {"license_type", "license_types", "before_license_type", "after_license_type"}
