@@ -169,16 +169,12 @@ def run_syncs(
 
 
 def _preview_engine(state: App):
-    """The database a dry run reads, or an empty one when there is none yet (a dry run creates none).
-
-    The real one is opened as a sync opens it: its staging tables are temporary, but SQLite makes no temporary
-    table on a read-only connection.
-    """
+    """The database a dry run reads (read-only: its staging tables are temporary), or an empty one when there is
+    none yet: a dry run creates none."""
     try:
-        state.reader  # noqa: B018 - only to learn whether there is a database
+        return state.reader
     except NoDatabase:
         return db.empty_database()
-    return state.engine
 
 
 def print_sync_summary(results: list[SyncResult], *, dry_run: bool = False) -> None:

@@ -132,9 +132,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _reader_pragmas(dbapi_connection, _record) -> None:
+    # The file is opened read-only (mode=ro): nothing in it can change. Not query_only, which would refuse the
+    # temporary tables that reports and dry runs work in, too.
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 

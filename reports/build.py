@@ -356,7 +356,7 @@ def connection_freshness(row, runs, cutoff: datetime, settings: ReportSettings) 
     if last is None:
         status = "never"
         _warn(warnings, f"{name}: no successful sync by {_day(cutoff)}, so its seats are missing from this report")
-    elif runs["latest_outcome"] == RunOutcome.FAILED:
+    elif runs["latest_outcome"] in (RunOutcome.FAILED, RunOutcome.INTERRUPTED):  # neither applied anything
         status = "failed"
         _warn(
             warnings,

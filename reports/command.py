@@ -62,7 +62,7 @@ def report(
 
     def write(out) -> list[str]:
         return write_report(
-            state.engine, format, out, chosen, settings, scope=scope, now=now, template_dir=template_dir
+            state.reader, format, out, chosen, settings, scope=scope, now=now, template_dir=template_dir
         )
 
     if output == "-":

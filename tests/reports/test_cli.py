@@ -148,10 +148,11 @@ def test_bad_report_config_is_one_line(cli_run, with_history, config, expected):
     assert len(err.strip().splitlines()) == 1, err
 
 
-def test_no_synced_data_says_so(cli_run):
+def test_no_synced_data_says_so(cli_run, tmp_path):
     code, _, err = cli_run("report")
-    assert code != 0
-    assert "no seats have been synced yet: run `seatkeeper sync` first" in err
+    assert code == 3  # nothing synced: there is no database yet, and the report makes none
+    assert "no seatkeeper database at" in err and "run `seatkeeper sync` first" in err
+    assert not (tmp_path / "cli.db").exists()
 
 
 FIGMA_EXPORT = """\
@@ -185,11 +186,13 @@ def test_csv_connections_priced_by_connection_name(seatkeeper_cli, seatkeeper_pl
         f"""
 [connections.figma]
 provider = "csv"
+application = "Figma"
 path = "{tmp_path / "figma.csv"}"
 billable_types = "Full seat, Dev seat"
 
 [connections.slack]
 provider = "csv"
+application = "Slack"
 path = "{tmp_path / "slack.csv"}"
 billable_types = "Pro"
 
