@@ -69,7 +69,7 @@ def test_a_top_level_typo_is_an_error_with_the_fix(tmp_path, text, expected):
         load_config(path, sections=REPORT_TABLES)
     message = str(raised.value)
     assert message.startswith(f"config file {path}: {expected}")
-    assert message.endswith("(known top-level keys: connections, database_url, prices, reports)")
+    assert message.endswith("(known top-level keys: connections, database_url, people, prices, reports)")
     assert raised.value.exit_code == 2
 
 
@@ -78,7 +78,7 @@ def test_without_a_close_match_the_known_keys_are_listed(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_config(path, sections=REPORT_TABLES)
     assert "did you mean" not in str(raised.value)
-    assert "unknown key 'colour' (known top-level keys: connections, database_url, prices, reports)" in str(
+    assert "unknown key 'colour' (known top-level keys: connections, database_url, people, prices, reports)" in str(
         raised.value
     )
 
