@@ -130,6 +130,8 @@ class _Collector:
             self.plans[item.plan] = item
         elif isinstance(item, Person) and self.directory:
             self.staging.add_person(person_row(item))
+        elif isinstance(item, Person):
+            raise ProviderError("the provider yielded a Person but is no directory (directory = True): a plugin bug")
         else:
             raise ProviderError(
                 f"the provider yielded a {type(item).__name__}, not a SeatRecord, Rejected or SeatPlan: a plugin bug"
