@@ -118,8 +118,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scenario; the median is shown (default 3)")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL runs")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
+    parser.add_argument("--latency-only", action="store_true", help="only the latency runs")
     options = parser.parse_args()
     n = options.users
+    if options.latency_only:
+        latency_runs(n, options.latency_ms / 1000, options.latency_page_size, options.connections)
+        return
 
     print(
         f"seatkeeper sync benchmark: {n:,} Zoom users (70% active, 20% inactive, 10% pending), "
@@ -178,8 +182,10 @@ def latency_runs(n: int, latency: float, page_size: int, connections: int) -> No
         one = [stack.enter_context(zoom_server(n, latency=latency))]
         chain = measure("fetch", connections=one, **page)
         line(f"sequential page chain: 1 account, {chain['pages']} requests", chain)
+        fetched = measure("provider_fetch", connections=one, **page)
+        line("the provider's own fetch, no database (the floor)", fetched, chain)
         synced = measure("sync", connections=one, database_url=f"sqlite:///{work / 'one.db'}", **page)
-        line("seatkeeper sync, 3 status lists at once", synced, chain)
+        line("seatkeeper sync, 3 status lists at once", synced, fetched)
 
         several = [
             stack.enter_context(zoom_server(n // connections, latency=latency, seed=index + 2))
@@ -187,8 +193,10 @@ def latency_runs(n: int, latency: float, page_size: int, connections: int) -> No
         ]
         chains = measure("fetch", connections=several, **page)
         line(f"sequential page chains: {connections} accounts, {chains['pages']} requests", chains)
+        fetched = measure("provider_fetch", connections=several, **page)
+        line(f"the provider's fetch of {connections} accounts at once, no database (the floor)", fetched, chains)
         synced = measure("sync", connections=several, database_url=f"sqlite:///{work / 'many.db'}", **page)
-        line(f"seatkeeper, {connections} connections synced at once", synced, chains)
+        line(f"seatkeeper, {connections} connections synced at once", synced, fetched)
 
 
 if __name__ == "__main__":

@@ -165,6 +165,33 @@ def fetch(options: dict) -> dict:
     return {"seconds": time.perf_counter() - started, "users": users, "pages": requests_sent, "peak_mib": peak_mib()}
 
 
+def provider_fetch(options: dict) -> dict:
+    """The Zoom provider's own fetch of each connection (several at once in threads), records thrown away.
+
+    The floor of a sync under latency: the same requests, as concurrent as the sync makes them, with no database.
+    """
+    from seatkeeper.provider import FetchContext, provider_items
+    from seatkeeper_zoom import ZoomProvider
+
+    provider = ZoomProvider(page_size=options["page_size"])
+    counts: list[int] = []
+
+    def run(index: int, settings: dict) -> None:
+        seen = 0
+        with provider_items(provider, settings, FetchContext(f"zoom-{index}", settings)) as items:
+            for _item in items:
+                seen += 1
+        counts.append(seen)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(options["connections"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"seconds": time.perf_counter() - started, "users": sum(counts), "peak_mib": peak_mib()}
+
+
 def sync(options: dict) -> dict:
     """seatkeeper's sync of each connection (several at once in threads when there are several)."""
     from seatkeeper import db, queries
@@ -229,7 +256,7 @@ def compare(options: dict) -> dict:
     }
 
 
-SCENARIOS = {"floor": floor, "fetch": fetch, "sync": sync, "compare": compare}
+SCENARIOS = {"floor": floor, "fetch": fetch, "provider_fetch": provider_fetch, "sync": sync, "compare": compare}
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .provider import DemoSnapshot, FetchContext, Provider, Setting
-from .schema import Rejected, SeatPlan, SeatRecord, SeatStatus
+from .schema import Person, PersonStatus, Rejected, SeatPlan, SeatRecord, SeatStatus
 
 __all__ = [
     "AuthenticationError",
@@ -26,6 +26,8 @@ __all__ = [
     "DemoSnapshot",
     "FetchContext",
     "PermissionDenied",
+    "Person",
+    "PersonStatus",
     "Provider",
     "ProviderError",
     "ProviderUnavailable",

@@ -21,15 +21,20 @@ class App:
 
     database_url_option: str | None = None
     config_path: Path | None = None
+    #: The top-level tables of the config file that other layers read (the composition root names them).
+    config_sections: tuple[str, ...] = ()
     plugins: Plugins = field(default_factory=get_plugins)
     _config: Config | None = None
     _engine: Engine | None = None
+    _reader: Engine | None = None
 
     @property
     def config(self) -> Config:
-        """The parsed config file (read on first use)."""
+        """The parsed config file (read on first use): a file the user named must exist, and top-level keys that
+        neither core nor :attr:`config_sections` knows are errors."""
         if self._config is None:
-            self._config = config_module.load_config(self.config_path)
+            path, given_by = paths.config_location(self.config_path)
+            self._config = config_module.load_config(path, given_by=given_by, sections=self.config_sections)
         return self._config
 
     @property
@@ -44,10 +49,24 @@ class App:
 
     @property
     def engine(self) -> Engine:
-        """The database, schema upgraded (opened on first use)."""
+        """The database for commands that write (sync, demo), opened on first use: a missing SQLite file and
+        folder are created, the schema created or upgraded (see :func:`seatkeeper.db.open_engine`)."""
         if self._engine is None:
             self._engine = db.open_engine(self.database_url)
         return self._engine
+
+    @property
+    def reader(self) -> Engine:
+        """The database for commands that only read (licenses, runs, connections, report), opened on first use.
+
+        Creates nothing and needs no write access; no database there, or another program's, is a StoreError
+        naming the fix (see :func:`seatkeeper.db.open_reader`). Once :attr:`engine` is open, it serves reads too.
+        """
+        if self._engine is not None:
+            return self._engine
+        if self._reader is None:
+            self._reader = db.open_reader(self.database_url)
+        return self._reader
 
     def connections(self) -> dict[str, ConnectionConfig]:
         """Every configured connection by name."""
@@ -72,5 +91,6 @@ class App:
 
     def close(self) -> None:
         """Release database connections."""
-        if self._engine is not None:
-            self._engine.dispose()
+        for engine in (self._engine, self._reader):
+            if engine is not None:
+                engine.dispose()

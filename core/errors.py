@@ -26,6 +26,10 @@ class StoreError(SeatkeeperError):
     exit_code = 3
 
 
+class NoDatabase(StoreError):
+    """There is no seatkeeper database at the URL yet (a command that only reads creates none)."""
+
+
 class ProviderError(SeatkeeperError):
     """A provider failed in a way that stops this connection's sync."""
 

@@ -52,6 +52,8 @@ class Connection(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True)
     provider: str = Field(max_length=100)
     created_at: datetime = _dt()
+    application: str | None = Field(default=None, max_length=200, description="the tool its seats are for")
+    retired_at: datetime | None = _dt(default=None)
 
 
 class SyncRun(SQLModel, table=True):
@@ -64,7 +66,9 @@ class SyncRun(SQLModel, table=True):
     connection_id: int = Field(foreign_key="connection.id")
     started_at: datetime = _dt()
     finished_at: datetime | None = _dt(default=None)
-    outcome: str = Field(max_length=20, description="running, succeeded or failed")
+    outcome: str = Field(
+        max_length=20, description="a seatkeeper.runs.RunOutcome: running, succeeded, failed, interrupted"
+    )
     seen: int = 0
     added: int = 0
     changed: int = 0
@@ -85,6 +89,15 @@ class Seat(SQLModel, table=True):
         sa.Index("ix_seat_connection_key", "connection_id", "seat_key", "seen_from"),
         sa.Index("ix_seat_interval", "seen_from", "seen_until"),
         sa.Index("ix_seat_email", "email"),
+        # A seat has at most one open interval, whatever happens to the locks in front of the database.
+        sa.Index(
+            "ux_seat_open",
+            "connection_id",
+            "seat_key",
+            unique=True,
+            sqlite_where=sa.text("seen_until IS NULL"),
+            postgresql_where=sa.text("seen_until IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,6 +115,44 @@ class Seat(SQLModel, table=True):
     extras: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     state_hash: str = Field(max_length=64, description="digest of the fields above; equal hash, unchanged seat")
     last_activity_at: datetime | None = _dt(default=None)
+    seen_from: datetime = _dt()
+    seen_until: datetime | None = _dt(default=None)
+    opened_by_run: int | None = Field(default=None, foreign_key="sync_run.id")
+    closed_by_run: int | None = Field(default=None, foreign_key="sync_run.id")
+
+
+class PersonState(SQLModel, table=True):
+    """One state of one person of a directory connection, valid over [seen_from, seen_until), as seats are."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        sa.Index("ix_person_connection_key", "connection_id", "person_key", "seen_from"),
+        sa.Index("ix_person_interval", "seen_from", "seen_until"),
+        sa.Index("ix_person_email", "email"),
+        sa.Index(
+            "ux_person_open",
+            "connection_id",
+            "person_key",
+            unique=True,
+            sqlite_where=sa.text("seen_until IS NULL"),
+            postgresql_where=sa.text("seen_until IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    person_key: str = Field(max_length=600, description="the directory's person id, else 'email:<primary email>'")
+    person_id: str | None = Field(default=None, max_length=600)
+    email: str = Field(max_length=600)
+    aliases: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    name: str | None = Field(default=None, max_length=600)
+    status: str = Field(max_length=20)
+    status_since: datetime | None = _dt(default=None)
+    department: str | None = Field(default=None, max_length=600)
+    cost_center: str | None = Field(default=None, max_length=600)
+    job_title: str | None = Field(default=None, max_length=600)
+    manager_email: str | None = Field(default=None, max_length=600)
+    state_hash: str = Field(max_length=64)
     seen_from: datetime = _dt()
     seen_until: datetime | None = _dt(default=None)
     opened_by_run: int | None = Field(default=None, foreign_key="sync_run.id")
@@ -142,3 +193,4 @@ run_t = SyncRun.__table__
 seat_t = Seat.__table__
 activity_t = SeatActivity.__table__
 plan_t = PlanUsage.__table__
+person_t = PersonState.__table__

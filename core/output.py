@@ -1,27 +1,20 @@
-"""Rendering rows for the terminal and for pipelines: table, JSON, CSV."""
+"""Rows as data for pipelines and files: JSON and formula-safe CSV (terminal tables live in ``seatkeeper.cli``)."""
 
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-
-class Format(enum.StrEnum):
-    """Output formats of the listing commands."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
+# json.dumps escapes C0 control characters but, with ensure_ascii=False, writes C1 ones (U+0080-U+009F) raw;
+# some terminals run those as escape sequences.
+_C1 = re.compile("[\x80-\x9f]")
 
 
 def jsonable(value: Any) -> Any:
@@ -31,9 +24,10 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def to_json(rows: Sequence[dict[str, Any]]) -> str:
-    """Rows as a JSON list of objects."""
-    return json.dumps([{k: jsonable(v) for k, v in row.items()} for row in rows], indent=2, ensure_ascii=False)
+def to_json(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
+    """Rows (or one object of rows) as JSON; every control character is written as a ``\\u`` escape."""
+    text = json.dumps(rows, indent=2, ensure_ascii=False, default=jsonable)
+    return _C1.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def safe_cell(value: Any) -> str:
@@ -56,27 +50,3 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     for row in rows:
         writer.writerow([safe_cell(row.get(column)) for column in columns])
     return buffer.getvalue()
-
-
-def print_table(
-    console: Console, rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str | None = None
-) -> None:
-    """Rows as a rich table (markup in values is shown literally)."""
-    table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "))
-    for row in rows:
-        table.add_row(*[_table_cell(row.get(column)) for column in columns])
-    console.print(table)
-
-
-def _table_cell(value: Any) -> str:
-    from rich.markup import escape
-
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    return escape(str(value))

@@ -40,14 +40,18 @@ class BrokenPlugin:
 
 
 class Plugins:
-    """The loaded plugins and the providers they registered."""
+    """The loaded plugins and the providers they registered.
+
+    A plugin's providers are collected once, when it is registered: ``providers`` is a plain mapping.
+    """
 
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("seatkeeper")
         self.pm.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
         self.broken: list[BrokenPlugin] = []
-        self._providers: dict[str, Provider] | None = None
+        #: Providers by name, from every registered plugin's ``register_providers``.
+        self.providers: dict[str, Provider] = {}
         self._provider_plugin: dict[str, str] = {}
 
     def load_entry_points(self, environ: os._Environ | dict | None = None) -> None:
@@ -66,11 +70,18 @@ class Plugins:
             try:
                 module = entry_point.load()
                 self.register(module, entry_point.name, package=package, version=version)
+            except ConfigError:
+                raise
             except Exception as error:  # a broken third-party plugin must not take the tool down
                 self.broken.append(BrokenPlugin(entry_point.name, package, f"{type(error).__name__}: {error}"))
 
     def register(self, plugin: object, name: str, package: str | None = None, version: str | None = None) -> None:
-        """Register a plugin object (usually a module with ``@hookimpl`` functions) under ``name``."""
+        """Register a plugin object (usually a module with ``@hookimpl`` functions) under ``name``, and collect
+        its providers.
+
+        A plugin whose ``register_providers`` fails is kept as broken, with none of its providers. Raises
+        ConfigError when it registers a provider name another plugin already registered.
+        """
         self.pm.register(plugin, name=name)
         try:
             self.pm.check_pending()
@@ -79,67 +90,56 @@ class Plugins:
             self.pm.unregister(name=name)
             raise
         self.infos[name] = PluginInfo(name, package, version)
-        self._providers = None
+        try:
+            for impl in self.pm.hook.register_providers.get_hookimpls():
+                if impl.plugin_name == name:
+                    self._collect(impl, name)
+        except ConfigError:
+            self.unregister(name)
+            raise
+
+    def _collect(self, impl: pluggy.HookImpl, plugin_name: str) -> None:
+        """Call one ``register_providers`` implementation; keep its providers only if it completes."""
+        staged: dict[str, Provider] = {}
+
+        def register(provider: Provider) -> None:
+            if not isinstance(provider, Provider):
+                raise TypeError(f"plugin {plugin_name!r} registered {provider!r}, not a seatkeeper.Provider")
+            if provider.name in staged:
+                raise TypeError(f"plugin {plugin_name!r} registers two providers named {provider.name!r}")
+            if provider.name in self.providers:
+                raise ConfigError(
+                    f"two plugins register a provider named {provider.name!r}: "
+                    f"{self._provider_plugin[provider.name]!r} and {plugin_name!r}; uninstall one"
+                )
+            staged[provider.name] = provider
+
+        arguments = {"register": register}
+        try:
+            # As pluggy promises: an implementation may take fewer of the spec's arguments.
+            impl.function(**{argument: arguments[argument] for argument in impl.argnames})
+        except ConfigError:
+            raise
+        except Exception as error:
+            info = self.infos.get(plugin_name)
+            self.broken.append(
+                BrokenPlugin(plugin_name, info.package if info else None, f"{type(error).__name__}: {error}")
+            )
+            return
+        self.providers.update(staged)
+        self._provider_plugin.update(dict.fromkeys(staged, plugin_name))
+        self.infos[plugin_name].providers.extend(staged)
 
     def unregister(self, name: str) -> None:
-        """Remove a plugin by name (tests use it to keep throwaway plugins from leaking)."""
+        """Remove a plugin and its providers by name (tests use it to keep throwaway plugins from leaking)."""
         self.pm.unregister(name=name)
         self.infos.pop(name, None)
         self.broken = [broken for broken in self.broken if broken.name != name]
-        self._providers = None
-
-    @property
-    def providers(self) -> dict[str, Provider]:
-        """Providers by name, collected from every plugin's ``register_providers``."""
-        if self._providers is None:
-            providers: dict[str, Provider] = {}
-            self._provider_plugin.clear()
-            for info in self.infos.values():
-                info.providers.clear()
-            for impl in self.pm.hook.register_providers.get_hookimpls():
-                plugin_name = impl.plugin_name
-                # A plugin's providers are kept only if its hook completes: a hook that fails half way is
-                # skipped whole, like a plugin that fails to import.
-                staged: dict[str, Provider] = {}
-
-                def register(provider: Provider, _plugin_name: str = plugin_name, _staged=staged) -> None:
-                    if not isinstance(provider, Provider):
-                        raise TypeError(f"plugin {_plugin_name!r} registered {provider!r}, not a seatkeeper.Provider")
-                    if provider.name in _staged:
-                        raise TypeError(f"plugin {_plugin_name!r} registers two providers named {provider.name!r}")
-                    if provider.name in providers:
-                        first = self._provider_plugin[provider.name]
-                        raise ConfigError(
-                            f"two plugins register a provider named {provider.name!r}: "
-                            f"{first!r} and {_plugin_name!r}; uninstall one"
-                        )
-                    _staged[provider.name] = provider
-
-                try:
-                    impl.function(register=register)
-                except ConfigError:
-                    raise
-                except Exception as error:
-                    self._mark_broken(plugin_name, f"{type(error).__name__}: {error}")
-                    continue
-                providers.update(staged)
-                self._provider_plugin.update(dict.fromkeys(staged, plugin_name))
-            for name, plugin in self._provider_plugin.items():
-                if name in providers and plugin in self.infos:
-                    self.infos[plugin].providers.append(name)
-            self._providers = providers
-        return self._providers
-
-    def _mark_broken(self, plugin_name: str, error: str) -> None:
-        """Record a plugin whose hook failed, once (the providers mapping is rebuilt after each register)."""
-        if any(broken.name == plugin_name for broken in self.broken):
-            return
-        info = self.infos.get(plugin_name)
-        self.broken.append(BrokenPlugin(plugin_name, info.package if info else None, error))
+        for provider_name in [provider for provider, plugin in self._provider_plugin.items() if plugin == name]:
+            del self.providers[provider_name], self._provider_plugin[provider_name]
 
     def plugin_of(self, provider_name: str) -> PluginInfo | None:
         """The plugin that registered a provider."""
-        self.providers  # noqa: B018 - fills the mapping
         plugin = self._provider_plugin.get(provider_name)
         return self.infos.get(plugin) if plugin else None
 

@@ -17,9 +17,9 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from .schema import Rejected, SeatPlan, SeatRecord
+from .schema import Person, Rejected, SeatPlan, SeatRecord
 
 #: What a provider's ``authenticate`` returns and its ``fetch`` receives.
 SessionT = TypeVar("SessionT")
@@ -37,6 +37,8 @@ class Setting:
     :param env: environment variable that supplies the value for the provider's default connection
         (and, for optional settings, for every connection of this provider that does not set it).
     :param default: value used when neither the config nor the environment gives one.
+    :param number: the value is a number (seconds, a count): a config file may write it bare (``30``, ``2.5``);
+        other settings must be quoted text, so an id such as ``0042`` keeps its leading zeros.
     """
 
     name: str
@@ -45,6 +47,7 @@ class Setting:
     required: bool = True
     env: str | None = None
     default: str | None = None
+    number: bool = False
 
 
 @dataclass
@@ -103,6 +106,17 @@ class Provider(Generic[SessionT]):
     title: ClassVar[str] = ""
     #: The settings a connection of this provider needs.
     settings: ClassVar[tuple[Setting, ...]] = ()
+    #: The application (the tool its seats are for) a connection of this provider tracks, e.g. ``"Zoom"``; empty
+    #: means the provider's title. None means one provider serves many tools (CSV exports): each connection must
+    #: say which, with ``application = "..."`` in its config table.
+    application: ClassVar[str | None] = ""
+    #: Whether the provider reads exports (files) that may be older than today: ``sync --as-of DATE`` then records
+    #: a connection's export as of the day it was taken, so a past month can include it.
+    exports: ClassVar[bool] = False
+    #: Whether the provider can list the organisation's people: its ``fetch`` then also yields one
+    #: :class:`~seatkeeper.schema.Person` per person (licensed or not), and a connection of it may serve as a
+    #: directory.
+    directory: ClassVar[bool] = False
 
     def authenticate(self, settings: Mapping[str, str]) -> SessionT:
         """Check the credentials in ``settings`` and return a session object passed to :meth:`fetch`.
@@ -111,8 +125,9 @@ class Provider(Generic[SessionT]):
         """
         return None  # type: ignore[return-value]
 
-    def fetch(self, session: SessionT, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
-        """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`), plus any :class:`SeatPlan`.
+    def fetch(self, session: SessionT, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan | Person]:
+        """Yield every user of the account as a :class:`SeatRecord` (or :class:`Rejected`), plus any :class:`SeatPlan`,
+        and, for a directory, one :class:`Person` per person.
 
         Must list all users, whatever their status: a user not yielded is treated as having lost their seat.
         """
@@ -127,3 +142,24 @@ class Provider(Generic[SessionT]):
         list). A provider may start a local server here and stop it on exit.
         """
         yield []
+
+
+@contextlib.contextmanager
+def provider_items(provider: Provider, settings: Mapping[str, str], context: FetchContext) -> Iterator[Iterator[Any]]:
+    """Authenticate and start ``fetch``, as the engine does; on leaving, close the generator, then the session.
+
+    The session is closed only when it has a ``close()`` method; both are closed whether the block succeeds or not.
+    """
+    session = provider.authenticate(settings)
+    try:
+        items = provider.fetch(session, context)
+        try:
+            yield items
+        finally:
+            close_items = getattr(items, "close", None)
+            if close_items is not None:
+                close_items()
+    finally:
+        close_session = getattr(session, "close", None)
+        if callable(close_session):
+            close_session()

@@ -104,6 +104,7 @@ def seatkeeper_cli(seatkeeper_plugins, monkeypatch, capsys, tmp_path):
 
     monkeypatch.setattr(plugins_module, "_default", seatkeeper_plugins)
     config_path = tmp_path / "seatkeeper.toml"
+    config_path.touch(mode=0o600)  # empty until a test writes it: a file named by SEATKEEPER_CONFIG must exist
     monkeypatch.setenv("SEATKEEPER_CONFIG", str(config_path))
     monkeypatch.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{tmp_path / 'seatkeeper-cli.db'}")
     monkeypatch.setenv("SEATKEEPER_DATA_DIR", str(tmp_path / "seatkeeper-data"))

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from . import _settled
+
 MAX_TEXT = 512  # longer provider strings are cut, not rejected: a 10 kB display name is still a user
 
 
@@ -34,6 +36,7 @@ SEAT_FIELDS = (
     "created_at",
     "extras",
 )
+SEAT_FIELD_SET = frozenset(SEAT_FIELDS)
 
 
 class SeatStatus(enum.StrEnum):
@@ -93,7 +96,7 @@ def _plain_extras(value: dict) -> dict | None:
     size = 2
     copy = {}
     for key, item in value.items():
-        if not _plain(key):
+        if not _plain(key) or key.strip() != key:  # pydantic strips the keys (text), not the values (any)
             return None
         kind = type(item)
         if kind is int:
@@ -131,76 +134,6 @@ def _storable_extras(value: dict) -> dict:
     return value
 
 
-def _settled_text(value: Any) -> bool:
-    """Whether validation would keep ``value`` as it is: text, not empty, storable, nothing to strip or cut.
-
-    Python's ``str.strip`` removes every character pydantic's whitespace stripping removes (and a few more), so
-    text it leaves alone, pydantic leaves alone too.
-    """
-    if type(value) is not str or not 0 < len(value) <= MAX_TEXT or "\x00" in value or value.strip() != value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")  # lone surrogates cannot be stored
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-_FIELD_NAMES = frozenset(
-    ("user_id", "email", "name", "license_type", "billable", "status")
-    + ("department", "role", "last_activity_at", "created_at", "extras")
-)
-
-
-def _settled_fields(data: dict[str, Any]) -> dict[str, Any] | None:
-    """The field values validation would give ``data``, when they are what ``data`` holds already; else None.
-
-    This is the common case of a provider that hands over clean values (text trimmed, times in UTC, the status
-    a :class:`SeatStatus`), worked out in a few checks. Anything else (None here) takes pydantic's full validation,
-    which cleans, converts, or explains what is wrong. tests/core/test_fast_paths.py checks that both agree.
-    """
-    if not _FIELD_NAMES.issuperset(data):
-        return None
-    get = data.get
-    user_id, email, name, department, role = get("user_id"), get("email"), get("name"), get("department"), get("role")
-    for text in (user_id, email, name, department, role):
-        if text is not None and not _settled_text(text):
-            return None
-    license_type, billable, status = get("license_type"), get("billable"), get("status", SeatStatus.ACTIVE)
-    if not _settled_text(license_type) or type(billable) is not bool or type(status) is not SeatStatus:
-        return None
-    last_activity_at, created_at = get("last_activity_at"), get("created_at")
-    for moment in (last_activity_at, created_at):
-        if moment is not None and (type(moment) is not datetime or moment.tzinfo is not UTC):
-            return None
-    extras = get("extras")
-    if extras is None:
-        if "extras" in data:
-            return None  # None is not a dict: the full validation says so
-        extras = {}
-    elif type(extras) is not dict or (extras := _plain_extras(extras)) is None:
-        return None
-    if email is not None:
-        email = email.lower()[:MAX_TEXT]  # lower() can lengthen text ("İ" is two characters lower-cased)
-    elif user_id is None:
-        return None  # neither id nor email: the full validation rejects it
-    return {
-        "user_id": user_id,
-        "email": email,
-        "name": name,
-        "license_type": license_type,
-        "billable": billable,
-        "status": status,
-        "department": department,
-        "role": role,
-        "last_activity_at": last_activity_at,
-        "created_at": created_at,
-        "extras": extras,
-    }
-
-
 _set_attribute = object.__setattr__  # the model is frozen
 
 
@@ -235,7 +168,7 @@ class SeatRecord(BaseModel):
     if not TYPE_CHECKING:  # type checkers keep the signature pydantic gives them, with every field's name
 
         def __init__(self, /, **data: Any) -> None:
-            fields = _settled_fields(data) if type(self) is SeatRecord else None
+            fields = _settled.settled_fields(data) if type(self) is SeatRecord else None
             if fields is None:
                 super().__init__(**data)
                 return
@@ -311,6 +244,9 @@ class SeatRecord(BaseModel):
         if email is not None:
             # lower() can lengthen text ("İ" is two characters lower-cased)
             fields["email"] = None if email.strip() == "" else email.lower()[:MAX_TEXT]
+        if fields["email"] is not None and "@" not in fields["email"]:
+            # One rule for every provider: text that cannot be an address never stands in for one.
+            raise ValueError(f"email {fields['email']!r} is not an address")
         if not fields["user_id"] and not fields["email"]:
             raise ValueError("a seat needs a user id or an email")
         return self
@@ -346,3 +282,68 @@ class Rejected(BaseModel):
 
     reason: str
     key: str | None = None
+
+    @field_validator("reason", "key")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        # The key is kept beside the run's staged seats and the reason in its notes: both must be storable text.
+        return None if value is None else clean_text(value)[:MAX_TEXT]
+
+
+class PersonStatus(enum.StrEnum):
+    """Where a person stands with the organisation, as a directory tells it."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # account blocked or disabled, person may come back
+    DELETED = "deleted"  # account deleted (or archived) in the directory
+    TERMINATED = "terminated"  # left the organisation (an HR system's word)
+    UNKNOWN = "unknown"
+
+
+class Person(BaseModel):
+    """One person of the organisation as a directory lists them (a provider with ``directory = True``).
+
+    seatkeeper matches each tool's accounts to people by ``email`` and ``aliases``; the rest tells who left,
+    since when, and where their seats' cost belongs.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    person_id: str | None = Field(None, description="The directory's stable id of the person, if it has one.")
+    email: str = Field(description="Primary email, stored lower-cased.")
+    aliases: tuple[str, ...] = Field((), description="Other emails that reach the person, lower-cased.")
+    name: str | None = None
+    status: PersonStatus = PersonStatus.ACTIVE
+    status_since: datetime | None = Field(None, description="When the status began (left, suspended), when known.")
+    department: str | None = None
+    cost_center: str | None = None
+    job_title: str | None = None
+    manager_email: str | None = Field(None, description="The manager's primary email, when cheap to get.")
+
+    @field_validator("email", "manager_email")
+    @classmethod
+    def _lower_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = clean_text(value).strip().lower()[:MAX_TEXT]
+        if "@" not in value:
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _lower_aliases(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple | set | frozenset):
+            cleaned = (clean_text(str(alias)).strip().lower()[:MAX_TEXT] for alias in value)
+            return tuple(sorted({alias for alias in cleaned if "@" in alias}))
+        return value
+
+    @field_validator("person_id", "name", "department", "cost_center", "job_title")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return clean_text(value)[:MAX_TEXT] or None if value is not None else None
+
+    @field_validator("status_since")
+    @classmethod
+    def _since_utc(cls, value: datetime | None) -> datetime | None:
+        return _utc(value)

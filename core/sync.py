@@ -1,9 +1,11 @@
 """The sync engine: fetch one connection's seats from its provider and apply the differences as history.
 
-A sync is all-or-nothing per connection. Records are collected while the provider streams them; only when
-the provider finishes without error are the changes applied, in one transaction. If anything fails half way,
-the stored seats stay exactly as they were (users not yet seen are not marked removed) and the run is
-recorded as failed with its reason.
+A sync is all-or-nothing per connection. Records are staged while the provider streams them
+(:mod:`seatkeeper.staging`); only when the provider finishes without error are the changes applied, in one
+transaction. If anything fails half way, or the user stops the command, the stored seats stay exactly as they
+were (users not yet seen are not marked removed) and the run is recorded as failed or interrupted with its
+reason. No lock is held while the provider fetches, but the connection's own: another sync of the same
+connection refuses at once, and syncs of other connections and reports go on.
 """
 
 from __future__ import annotations
@@ -16,20 +18,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import jsontext, store, stream
-from .config import ConnectionConfig
-from .errors import ProviderError, SeatkeeperError, SyncInProgress
+from . import cancel, db, jsontext, store
+from .config import ConnectionConfig, application_of
+from .errors import ConfigError, Interrupted, ProviderError, SeatkeeperError, first_line
 from .gcpause import gc_paused
 from .locks import sync_lock
-from .provider import FetchContext, Provider
-from .schema import Rejected, SeatPlan, SeatRecord
+from .provider import FetchContext, Provider, provider_items
+from .runs import RunOutcome
+from .schema import SEAT_FIELDS, Person, Rejected, SeatPlan, SeatRecord
+from .staging import DUPLICATE_RULE, NAMED_DUPLICATES, Outcome, Staging
 
 MAX_NOTES = 20  # rejected-record reasons kept per run; the count is always exact
 
-STATE_FIELDS = ("user_id", "email", "name", "license_type", "billable", "status", "department", "role", "created_at")
+#: A run that would remove more than this share of a connection's open seats is refused unless allowed ...
+SHRINK_LIMIT = 0.5
+#: ... once it removes at least this many (a small team losing half its seats is no sign of a bad export).
+SHRINK_MIN_SEATS = 10
+
+# The fields whose values make up a seat's state: all but the activity time, which moves with every login.
+STATE_FIELDS = tuple(name for name in SEAT_FIELDS if name not in ("last_activity_at", "extras"))
 
 
 @dataclass
@@ -43,6 +53,9 @@ class SyncResult:
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    outcome: RunOutcome = RunOutcome.FAILED
+    #: The exit code the failure calls for (the README's table): 0 when the sync succeeded.
+    exit_code: int = 1
 
 
 # The digest's text must never change: stored digests are compared with new ones, and a different digest reads
@@ -60,17 +73,27 @@ def state_hash(record: SeatRecord) -> str:
     return hashlib.blake2b(_encode_state(state).encode(), digest_size=16).hexdigest()
 
 
-def seat_row(record: SeatRecord, key: str, digest: str) -> dict[str, Any]:
-    """The ``seat`` table values of a new interval for ``record``, but for those every row of the run shares.
-
-    ``key`` is ``record.key``, which the caller has already worked out. (The connection, the run and
-    ``seen_from`` are added by :func:`store.apply_run`.)
-    """
+def seat_row(record: SeatRecord) -> dict[str, Any]:
+    """The staged values of ``record``: its seat fields, its key and its state digest."""
     fields = record.__dict__  # SeatRecord's fields are named as the seat table's columns
-    row = fields.copy() if type(record) is SeatRecord else {name: fields[name] for name in SeatRecord.model_fields}
+    row = {name: fields[name] for name in SEAT_FIELDS}
     row["status"] = record.status.value  # plain text, not the enum, whatever the driver makes of enums
-    row["seat_key"] = key
-    row["state_hash"] = digest
+    row["seat_key"] = record.key
+    row["state_hash"] = state_hash(record)
+    return row
+
+
+_encode_person = jsontext.Encoder(sort_keys=True, ensure_ascii=False)
+
+
+def person_row(person: Person) -> dict[str, Any]:
+    """The staged values of a directory's ``person``: its fields, its key and its state digest."""
+    row = person.model_dump()
+    row["status"] = person.status.value
+    row["aliases"] = list(person.aliases)
+    row["person_key"] = person.person_id or f"email:{person.email}"
+    state = {**row, "status_since": person.status_since.isoformat() if person.status_since else None}
+    row["state_hash"] = hashlib.blake2b(_encode_person(state).encode(), digest_size=16).hexdigest()
     return row
 
 
@@ -82,167 +105,61 @@ def redact(message: str, secrets: Iterable[str]) -> str:
     return message
 
 
-_WRITTEN: dict[str, Any] = {}  # the row of a seat already written during the fetch (see _Collector.send)
-
-
 class _Collector:
-    """Accumulates one run's fetched records and works out what changes.
+    """Turns one run's fetched items into staged rows; keeps the few things that are not rows (plans, notes)."""
 
-    With ``open_stream``, new seat and activity rows are written while the fetch goes on (:mod:`seatkeeper.stream`),
-    in batches, once there are enough of them, each with its table's ``shared`` values (by table name); the rest
-    wait for the end of the run, as all rows do without it.
-    """
-
-    def __init__(
-        self,
-        open_rows: Mapping[str, store.OpenSeat],
-        month_recorded: Mapping[str, datetime | None],
-        open_stream: Callable[[], stream.RunStream | None] | None = None,
-        shared: Mapping[str, dict[str, Any]] | None = None,
-    ):
-        self.open_rows = open_rows
-        self.month_recorded = month_recorded
-        self.fetched: dict[str, tuple[dict[str, Any] | None, datetime | None, str | None]] = {}
-        self.protected: set[str] = set()
+    def __init__(self, staging: Staging, now: datetime, directory: bool = False):
+        self.staging = staging
+        self.now = now
+        self.directory = directory
         self.rejected = 0
-        self.duplicates = 0
+        self.future_activity = 0
         self.notes: list[str] = []
         self.plans: dict[str, SeatPlan] = {}
-        self.open_stream = open_stream
-        self.shared = shared or {}
-        self.stream: stream.RunStream | None = None
-        self.unsent: list[dict[str, Any]] = []  # new seat rows not written yet, while the run may still stream them
-        self.unsent_activity: list[dict[str, Any]] = []  # the same for this month's first activity rows
-        self.activity_written: set[str] = set()  # seat keys whose activity row was streamed
-        self.unstreamed: set[str] = set()  # seats met twice: only their last record is written, at the end
 
     def add(self, item: Any) -> None:
-        if isinstance(item, Rejected):
-            self._reject(item.reason, item.key)
-            return
-        if isinstance(item, SeatPlan):
+        if isinstance(item, SeatRecord):
+            self.staging.add(self._row(item))
+        elif isinstance(item, Rejected):
+            self.rejected += 1
+            if item.key:
+                self.staging.protect(item.key)  # keep the stored seat: a bad record is not a removed user
+            if len(self.notes) < MAX_NOTES:
+                self.notes.append(f"rejected record{f' {item.key}' if item.key else ''}: {item.reason}")
+        elif isinstance(item, SeatPlan):
             self.plans[item.plan] = item
-            return
-        if isinstance(item, dict):
-            try:
-                item = SeatRecord.model_validate(item)
-            except ValidationError as error:
-                self._reject(_validation_summary(error), None)
-                return
-        if not isinstance(item, SeatRecord):
+        elif isinstance(item, Person) and self.directory:
+            self.staging.add_person(person_row(item))
+        else:
             raise ProviderError(
-                f"the provider yielded a {type(item).__name__}, not a SeatRecord or SeatPlan: a plugin bug"
+                f"the provider yielded a {type(item).__name__}, not a SeatRecord, Rejected or SeatPlan: a plugin bug"
             )
-        key = item.key
-        if key in self.fetched:
-            self.duplicates += 1
-            self.unstreamed.add(key)
-        digest = state_hash(item)
-        current = self.open_rows.get(key)
-        row = None if current is not None and current.state_hash == digest else seat_row(item, key, digest)
-        activity = item.last_activity_at
-        self.fetched[key] = (row, activity, item.email)
-        if self.open_stream is not None:
-            if row is not None:
-                self.unsent.append(row)
-            if activity is not None and key not in self.month_recorded:
-                self.unsent_activity.append({"seat_key": key, "last_activity_at": activity})
-            if len(self.unsent) >= stream.BATCH or len(self.unsent_activity) >= stream.BATCH:
-                self.send()
 
-    def send(self) -> None:
-        """Write the new rows collected so far during the fetch, opening the stream first if need be.
+    def _row(self, record: SeatRecord) -> dict[str, Any]:
+        row = seat_row(record)
+        activity = row["last_activity_at"]
+        if activity is not None and activity > self.now:
+            # A clock ahead of ours: a last activity after the sync would read as negative idle days.
+            self.future_activity += 1
+            row["last_activity_at"] = self.now
+        return row
 
-        When the stream cannot be opened (see :meth:`stream.RunStream.open`), every row waits for the end of the run.
-        """
-        rows, self.unsent = self.unsent, []
-        activity_rows, self.unsent_activity = self.unsent_activity, []
-        if self.stream is None:
-            self.stream = self.open_stream() if rows or activity_rows else None
-            if self.stream is None:
-                self.open_stream = None
-                return
-        unstreamed = self.unstreamed
-        rows = [row for row in rows if row["seat_key"] not in unstreamed]
-        self.stream.write(store.seat_t, rows, self.shared[store.seat_t.name])
-        fetched = self.fetched
-        for row in rows:
-            key = row["seat_key"]
-            _row, activity, email = fetched[key]
-            fetched[key] = (_WRITTEN, activity, email)
-        activity_rows = [row for row in activity_rows if row["seat_key"] not in unstreamed]
-        self.stream.write(store.activity_t, activity_rows, self.shared[store.activity_t.name])
-        self.activity_written.update(row["seat_key"] for row in activity_rows)
-
-    def _reject(self, reason: str, key: str | None) -> None:
-        self.rejected += 1
-        if key:
-            self.protected.add(key)  # keep the stored seat: a bad record is not a removed user
-        if len(self.notes) < MAX_NOTES:
-            self.notes.append(f"rejected record{f' {key}' if key else ''}: {reason}")
-
-    def changes(self) -> tuple[store.Changes, dict[str, int]]:
-        changes = store.Changes()
-        added = changed = unchanged = 0
-        superseded: set[str] = set()
-        for key, (row, activity, email) in self.fetched.items():
-            current = self.open_rows.get(key)
-            if row is None:
-                unchanged += 1
-                if activity != current.last_activity_at:
-                    changes.activity_updates.append((current.id, activity))
-            else:
-                if row is not _WRITTEN:
-                    changes.inserts.append(row)
-                if current is not None:
-                    changes.closes.append(current.id)
-                    changed += 1
-                elif (previous := self._invitation_of(key, email)) is not None:
-                    # An accepted invitation: the pending seat (keyed by email) now has a user id.
-                    changes.closes.append(self.open_rows[previous].id)
-                    superseded.add(previous)
-                    changed += 1
-                else:
-                    added += 1
-            if activity is not None and self.month_recorded.get(key) != activity:
-                if key in self.month_recorded:
-                    changes.month_activity[key] = activity
-                elif key not in self.activity_written or key in self.unstreamed:
-                    # The sync lock keeps other syncs of this connection from adding the row meanwhile.
-                    changes.first_month_activity[key] = activity
-        removed = 0
-        for key, current in self.open_rows.items():
-            if key not in self.fetched and key not in self.protected and key not in superseded:
-                changes.closes.append(current.id)
-                removed += 1
-        counts = {
-            "seen": len(self.fetched),
-            "added": added,
-            "changed": changed,
-            "removed": removed,
-            "unchanged": unchanged,
-            "rejected": self.rejected,
-            "duplicates": self.duplicates,
-        }
-        changes.plans = [plan.model_dump() for plan in self.plans.values()]
-        if self.stream is not None:
-            changes.unstreamed = self.unstreamed
-            changes.unstreamed_activity = self.unstreamed & self.activity_written
-        return changes, counts
-
-    def _invitation_of(self, key: str, email: str | None) -> str | None:
-        if not email:
-            return None
-        pending_key = f"email:{email}"
-        if pending_key != key and pending_key in self.open_rows and pending_key not in self.fetched:
-            return pending_key
-        return None
-
-
-def _validation_summary(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first.get("loc", ())) or "record"
-    return f"{where}: {first.get('msg', 'invalid')}"
+    def notes_of(self, outcome: Outcome) -> list[str]:
+        """The run's notes: what was rejected, the duplicates and how one was kept, activity times clamped."""
+        notes = list(self.notes)
+        if outcome.duplicates:
+            named = ", ".join(outcome.duplicate_keys[:NAMED_DUPLICATES])
+            more = " ..." if len(outcome.duplicate_keys) > NAMED_DUPLICATES else ""
+            notes.append(
+                f"{outcome.duplicates} duplicate record(s) of the same user were dropped, keeping {DUPLICATE_RULE}:"
+                f" {named}{more}"
+            )
+        if self.future_activity:
+            notes.append(
+                f"{self.future_activity} user(s) had a last activity after the sync's time; it was recorded as"
+                " the sync's time"
+            )
+        return notes
 
 
 def sync_connection(
@@ -254,6 +171,8 @@ def sync_connection(
     now: datetime | None = None,
     progress: Callable[..., None] | None = None,
     allow_empty: bool = False,
+    allow_shrink: bool = False,
+    shrink_limit: float | None = None,
 ) -> SyncResult:
     """Sync one connection; never raises for a provider failure (the result and the run record it).
 
@@ -262,71 +181,153 @@ def sync_connection(
     :param progress: forwarded to the provider as ``FetchContext.progress``.
     :param allow_empty: accept a provider answer with no users at all while seats are stored (otherwise
         that is treated as a provider fault, so a glitch never marks everyone removed).
+    :param allow_shrink: accept a run that removes more than ``shrink_limit`` (default :data:`SHRINK_LIMIT`) of
+        the stored seats, and at least :data:`SHRINK_MIN_SEATS` (otherwise refused, as a truncated export would be).
+    :raises KeyboardInterrupt: after recording the run as interrupted, when Ctrl-C reaches this thread.
     """
     pinned = now is not None
     now = now or datetime.now(UTC)
     result = SyncResult(connection.name, provider.name, ok=False)
-    connection_id = store.ensure_connection(engine, connection.name, provider.name, now)
     secrets = [settings[s.name] for s in provider.settings if s.secret and s.name in settings]
     context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None))
-    warnings = context.warnings
 
     def clock() -> datetime:
         return now if pinned else datetime.now(UTC)
 
     with contextlib.ExitStack() as held:
         try:
+            application = application_of(connection, provider)
+            connection_id = store.ensure_connection(engine, connection.name, provider.name, now, application)
             held.enter_context(sync_lock(engine, connection.name))
-        except SyncInProgress as error:
-            result.error = str(error)  # another process owns this connection: record no run of ours
+            if pinned:
+                _check_forward(connection.name, store.last_sync_at(engine, connection_id), now)
+            run_id = result.run_id = store.start_run(engine, connection_id, now)
+        except SeatkeeperError as error:  # e.g. another process owns this connection: record no run of ours
+            result.error, result.exit_code = str(error), error.exit_code
             return result
-        run_id = result.run_id = store.start_run(engine, connection_id, now)
+        except sa.exc.SQLAlchemyError as error:
+            result.error = str(db.store_error(error, "write to", engine.url))
+            return result
         try:
-            # Leaving the block rolls back rows written during the fetch, unless apply_run committed them.
-            with gc_paused(), stream.sync_running(engine), contextlib.ExitStack() as streaming:
-                month = now.strftime("%Y-%m")
-                collector = _Collector(
-                    store.open_seats(engine, connection_id),
-                    store.month_activity(engine, connection_id, month),
-                    stream.opener(engine, streaming),
-                    {
-                        store.seat_t.name: store.seat_shared(connection_id, now, run_id),
-                        store.activity_t.name: store.activity_shared(connection_id, month),
-                    },
-                )
-                _fetch(collector, provider, settings, context, allow_empty)
-                changes, counts = collector.changes()
-                notes = [redact(note, secrets) for note in warnings + collector.notes]
-                store.apply_run(
-                    engine, run_id, connection_id, now, month, changes, counts, notes, clock(), collector.stream
-                )
-        except SeatkeeperError as error:
-            result.error = redact(str(error), secrets)
+            with gc_paused(), Staging(engine, connection_id) as staging:
+                collector = _Collector(staging, now, provider.directory)
+                _fetch(collector, provider, settings, context)
+                outcome = staging.outcome()
+                _check_guards(provider, outcome, allow_empty, allow_shrink, shrink_limit or SHRINK_LIMIT)
+                people = staging.people_outcome()
+                notes = context.warnings + collector.notes_of(outcome) + ([people.note()] if people else [])
+                notes = [redact(note, secrets) for note in notes]
+                counts = outcome.counts(collector.rejected)
+                cancel.check()  # the last moment a stop is heard: the apply is short and all-or-nothing
+                plans = [plan.model_dump() for plan in collector.plans.values()]
+                staging.apply(run_id, now, now.strftime("%Y-%m"), plans, counts, notes, clock())
+        except Interrupted as error:
+            result.error, result.outcome, result.exit_code = str(error), RunOutcome.INTERRUPTED, error.exit_code
         except KeyboardInterrupt:
-            store.fail_run(engine, run_id, "interrupted by the user", clock())
+            store.fail_run(engine, run_id, "interrupted", clock(), outcome=RunOutcome.INTERRUPTED)
             raise
+        except SeatkeeperError as error:
+            result.error, result.exit_code = redact(str(error), secrets), error.exit_code
+        except sa.exc.IntegrityError as error:
+            result.error = (
+                f"another sync of connection {connection.name!r} applied its changes meanwhile (through another "
+                f"lock folder?); nothing of this run was applied: sync again ({first_line(error.orig)})"
+            )
+        except sa.exc.SQLAlchemyError as error:
+            result.error = str(db.store_error(error, "write to", engine.url))
         except Exception as error:  # a plugin bug must fail this connection, not the whole command
-            first_line = (str(error).strip().splitlines() or [""])[0]
             result.error = redact(
-                f"unexpected {type(error).__name__} in provider {provider.name!r}: {first_line}", secrets
+                f"unexpected {type(error).__name__} in provider {provider.name!r}: {first_line(error)}", secrets
             )
         else:
-            result.ok, result.counts, result.notes = True, counts, notes
+            result.ok, result.outcome, result.counts, result.notes = True, RunOutcome.SUCCEEDED, counts, notes
+            result.exit_code = 0
             return result
-        result.notes = [redact(note, secrets) for note in warnings]
-        store.fail_run(engine, run_id, result.error, clock(), result.notes)
+        result.notes = [redact(note, secrets) for note in context.warnings]
+        with contextlib.suppress(SeatkeeperError, sa.exc.SQLAlchemyError):  # the run's error is the one to report
+            store.fail_run(engine, run_id, result.error, clock(), result.notes, outcome=result.outcome)
         return result
 
 
-def _fetch(collector: _Collector, provider, settings, context, allow_empty) -> None:
-    """Authenticate and collect every record the provider yields (new rows may be written, uncommitted)."""
-    session = provider.authenticate(settings)
-    for item in provider.fetch(session, context):
-        collector.add(item)
-    if collector.stream is not None:
-        collector.send()
-    if not collector.fetched and collector.open_rows and not allow_empty:
+def preview_connection(
+    engine: Engine,
+    connection: ConnectionConfig,
+    provider: Provider,
+    settings: Mapping[str, str],
+    *,
+    progress: Callable[..., None] | None = None,
+    allow_empty: bool = False,
+    allow_shrink: bool = False,
+    shrink_limit: float | None = None,
+) -> SyncResult:
+    """What syncing ``connection`` now would change (``sync --dry-run``): the same fetch and the same counts and
+    guards, and nothing written: no connection, no run, no seat (the run's staging tables are temporary).
+
+    ``engine`` may be read-only. A connection never synced has no seats: everything it lists would be added.
+    """
+    now = datetime.now(UTC)
+    result = SyncResult(connection.name, provider.name, ok=False)
+    secrets = [settings[s.name] for s in provider.settings if s.secret and s.name in settings]
+    context = FetchContext(connection.name, settings, progress=progress or (lambda **_: None))
+    try:
+        connection_id = store.connection_id(engine, connection.name)
+        with Staging(engine, -1 if connection_id is None else connection_id) as staging:
+            collector = _Collector(staging, now, provider.directory)
+            _fetch(collector, provider, settings, context)
+            outcome = staging.outcome()
+            _check_guards(provider, outcome, allow_empty, allow_shrink, shrink_limit or SHRINK_LIMIT)
+            people = staging.people_outcome()
+    except SeatkeeperError as error:
+        result.error, result.exit_code = redact(str(error), secrets), error.exit_code
+    except sa.exc.SQLAlchemyError as error:
+        result.error = str(db.store_error(error, "read", engine.url))
+    except Exception as error:  # a plugin bug
+        result.error = redact(
+            f"unexpected {type(error).__name__} in provider {provider.name!r}: {first_line(error)}", secrets
+        )
+    else:
+        result.ok, result.outcome, result.exit_code = True, RunOutcome.SUCCEEDED, 0
+        result.counts = outcome.counts(collector.rejected)
+        notes = context.warnings + collector.notes_of(outcome) + ([people.note()] if people else [])
+        result.notes = [redact(note, secrets) for note in notes]
+        return result
+    result.notes = [redact(note, secrets) for note in context.warnings]
+    return result
+
+
+def _fetch(collector: _Collector, provider: Provider, settings: Mapping[str, str], context: FetchContext) -> None:
+    """Authenticate and stage every item the provider yields; the generator and the session are closed after."""
+    cancel.check()
+    with provider_items(provider, settings, context) as items:
+        for item in items:
+            cancel.check()
+            collector.add(item)
+
+
+def _check_forward(name: str, last: datetime | None, when: datetime) -> None:
+    """Refuse a sync dated before the connection's last one: history only moves forward."""
+    if last is not None and when < last:
+        raise ConfigError(
+            f"connection {name!r} was last synced as of {last:%Y-%m-%d %H:%M}: a sync as of {when:%Y-%m-%d} would "
+            "rewrite its history (history only moves forward)"
+        )
+
+
+def _check_guards(provider: Provider, outcome: Outcome, allow_empty: bool, allow_shrink: bool, limit: float) -> None:
+    """Refuse an answer that looks like a provider fault or a truncated export rather than real departures."""
+    if outcome.seen == 0 and outcome.open_before and not allow_empty:
         raise ProviderError(
-            f"{provider.name} returned no users while {len(collector.open_rows)} seats are stored; "
+            f"{provider.name} returned no users while {outcome.open_before} seats are stored; "
             "nothing was changed (if the account really is empty, sync with --allow-empty)"
+        )
+    if (
+        not allow_shrink
+        and outcome.seen
+        and outcome.removed >= SHRINK_MIN_SEATS
+        and outcome.removed > limit * outcome.open_before
+    ):
+        raise ProviderError(
+            f"this run would remove {outcome.removed} of the {outcome.open_before} stored seats "
+            f"({outcome.removed / outcome.open_before:.0%}), more than the {limit:.0%} a sync may remove; "
+            "nothing was changed (a truncated export? if so many users really left, sync with --allow-shrink)"
         )

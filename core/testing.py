@@ -32,14 +32,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from . import db, queries
-from .config import Config, ConnectionConfig, resolve_settings
+from .config import CONNECTION_KEYS, Config, ConnectionConfig, resolve_settings
 from .errors import ConfigError, ProviderError
 from .plugins import Plugins
-from .provider import FetchContext, Provider, Setting
-from .schema import Rejected, SeatPlan, SeatRecord, SeatStatus
+from .provider import FetchContext, Provider, Setting, provider_items
+from .schema import Person, Rejected, SeatPlan, SeatRecord, SeatStatus
 from .sync import SyncResult, sync_connection
 
 CONNECTION = "contract"
@@ -85,7 +86,8 @@ def resolve(provider: Provider, settings: Mapping[str, Any]) -> dict[str, str]:
     The environment is ignored (``Setting.env`` does not apply), so tests do not depend on the machine.
     Raises :class:`~seatkeeper.errors.ConfigError` as ``seatkeeper sync`` would.
     """
-    connection = ConnectionConfig(CONNECTION, provider.name, dict(settings))
+    values = {key: value for key, value in settings.items() if key not in CONNECTION_KEYS}
+    connection = ConnectionConfig(CONNECTION, provider.name, values, application=settings.get("application"))
     return resolve_settings(connection, provider, Config(path=Path("<test settings>")), environ={})
 
 
@@ -98,8 +100,8 @@ def fetch_all(provider: Provider, settings: Mapping[str, Any], connection: str =
         fetched.progress.append(kwargs)
 
     context = FetchContext(connection, resolved, progress=progress, warnings=fetched.warnings)
-    session = provider.authenticate(resolved)
-    fetched.items = list(provider.fetch(session, context))
+    with provider_items(provider, resolved, context) as items:
+        fetched.items = list(items)
     return fetched
 
 
@@ -169,15 +171,29 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
 
 
-def check_items(items: Iterable[Any]) -> None:
-    """Assert every yielded item is a valid, normalized SeatRecord, Rejected or SeatPlan, keys unique."""
+def check_items(items: Iterable[Any], *, directory: bool = False) -> None:
+    """Assert every yielded item is a valid, normalized SeatRecord, Rejected or SeatPlan (and, for a
+    ``directory``, Person), seat keys and people's emails unique."""
     keys: dict[str, int] = {}
     plans: set[str] = set()
+    people: dict[str, int] = {}
+    kinds = (SeatRecord, Rejected, SeatPlan, Person) if directory else (SeatRecord, Rejected, SeatPlan)
     for index, item in enumerate(items):
         where = f"item {index} ({type(item).__name__})"
-        assert isinstance(item, SeatRecord | Rejected | SeatPlan), (
-            f"{where}: yield SeatRecord, Rejected or SeatPlan objects, not {type(item).__name__}"
+        assert isinstance(item, kinds), (
+            f"{where}: yield {', '.join(kind.__name__ for kind in kinds)} objects, not {type(item).__name__}"
+            + ("" if directory or not isinstance(item, Person) else " (set directory = True on a directory)")
         )
+        if isinstance(item, Person):
+            try:
+                assert Person.model_validate(item.model_dump()) == item, f"{where}: not normalized: {item!r}"
+            except ValidationError as error:
+                raise AssertionError(f"{where}: not a valid Person (built with model_construct?): {error}") from None
+            assert item.email not in people, (
+                f"{where}: person {item.email!r} already yielded by item {people[item.email]}"
+            )
+            people[item.email] = index
+            continue
         if isinstance(item, Rejected):
             assert item.reason.strip(), f"{where}: a Rejected needs a reason"
             continue
@@ -187,7 +203,10 @@ def check_items(items: Iterable[Any]) -> None:
             continue
         assert type(item.billable) is bool, f"{where}: billable must be a bool"
         assert isinstance(item.status, SeatStatus), f"{where}: status must be a SeatStatus"
-        revalidated = SeatRecord.model_validate(item.model_dump())
+        try:
+            revalidated = SeatRecord.model_validate(item.model_dump())
+        except ValidationError as error:
+            raise AssertionError(f"{where}: not a valid record (built with model_construct?): {error}") from None
         assert revalidated == item, f"{where}: not normalized (built with model_construct?): {item!r}"
         if item.email is not None:
             assert "@" in item.email and item.email == item.email.lower(), f"{where}: email {item.email!r}"
@@ -318,10 +337,10 @@ class ProviderContract:
         provider.authenticate(resolve(provider, settings))
 
     def test_fetch_yields_normalized_records(self, provider, settings):
-        """At least one seat; every item a valid SeatRecord/Rejected/SeatPlan; seat keys unique."""
+        """At least one seat; every item a valid SeatRecord/Rejected/SeatPlan (Person for a directory); keys unique."""
         fetched = fetch_all(provider, settings)
         assert fetched.records, "the settings fixture's account should hold at least one user"
-        check_items(fetched.items)
+        check_items(fetched.items, directory=provider.directory)
         for call in fetched.progress:
             assert set(call) <= {"advance", "total"}, f"progress takes advance= and total= only, got {call}"
 

@@ -63,12 +63,18 @@ def vcr_cassette_dir(request):
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, tmp_path):
+def _isolated_environment(monkeypatch, tmp_path, tmp_path_factory):
     """Keep the user's real config, data dir and credentials out of every test."""
     for name in list(os.environ):
-        if name.startswith(("SEATKEEPER_", "ZOOM_")) and name != "SEATKEEPER_TEST_POSTGRES_URL":
+        if (
+            name.startswith(("SEATKEEPER_", "ZOOM_", "M365_", "GOOGLE_WORKSPACE_"))
+            and name != "SEATKEEPER_TEST_POSTGRES_URL"
+        ):
             monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SEATKEEPER_CONFIG", str(tmp_path / "no-config.toml"))
+    # A file named by SEATKEEPER_CONFIG must exist; it lives outside tmp_path, which tests may list.
+    empty_config = tmp_path_factory.mktemp("config") / "no-config.toml"
+    empty_config.touch(mode=0o600)
+    monkeypatch.setenv("SEATKEEPER_CONFIG", str(empty_config))
     monkeypatch.setenv("SEATKEEPER_DATA_DIR", str(tmp_path / "data"))
 
 

@@ -40,8 +40,6 @@ class RowMapper:
         email = cell("email")
         if folded(email) in EMPTY_VALUES:
             email = ""
-        if email and "@" not in email:
-            return Rejected(reason=f"{where}: email {email!r} is not an address", key=user_id)
         license_type = cell("license") or self.options.license_type
         values = {
             "user_id": user_id,

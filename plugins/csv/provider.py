@@ -6,11 +6,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from seatkeeper import FetchContext, Provider, Rejected, SeatPlan, SeatRecord, Setting
-from seatkeeper.errors import BadProviderData
+from seatkeeper.errors import BadProviderData, ConfigError
 
 from .columns import map_columns
 from .mapping import RowMapper
 from .options import CsvOptions, parse_options
+from .people import people
 from .reader import check_readable, numbered_rows, read_text, sniff_delimiter
 
 AUTO = "found by its header when not set (see README)"
@@ -25,6 +26,7 @@ class CsvSource:
     """What ``authenticate`` hands ``fetch``: the checked options (there is no remote session)."""
 
     options: CsvOptions
+    kind: str = "seats"
 
 
 class CsvProvider(Provider):
@@ -32,8 +34,17 @@ class CsvProvider(Provider):
 
     name = "csv"
     title = "CSV export (any tool)"
+    application = None  # one provider, many tools: each connection names its own (application = "Figma")
+    exports = True  # an export may be a few days old: `sync figma --as-of 2026-10-31` dates it
+    directory = True  # with kind = "people", an HR export lists the organisation's people
     settings = (
         Setting("path", "the exported CSV file"),
+        Setting(
+            "kind",
+            '"seats" (a tool\'s user list, the default) or "people" (an HR export: a directory)',
+            required=False,
+            default="seats",
+        ),
         _column("email", "the login email"),
         _column("user_id", "the tool's user id (default: the email identifies the user)"),
         _column("name", "the display name (or First name + Last name columns)"),
@@ -57,9 +68,12 @@ class CsvProvider(Provider):
 
     def authenticate(self, settings: Mapping[str, str]) -> CsvSource:
         """Check the settings and that the file exists (there are no credentials to check)."""
+        kind = (settings.get("kind") or "seats").strip().lower()
+        if kind not in ("seats", "people"):
+            raise ConfigError(f'csv: kind must be "seats" or "people", not {settings.get("kind")!r}')
         options = parse_options(settings)
         check_readable(options.path)
-        return CsvSource(options)
+        return CsvSource(options, kind)
 
     def fetch(self, session: CsvSource, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
         """Yield one seat per data row; a row that cannot be read fails the whole sync with its line number."""
@@ -68,6 +82,10 @@ class CsvProvider(Provider):
         rows = list(numbered_rows(text, options.delimiter or sniff_delimiter(text), options.label))
         if not rows:
             raise BadProviderData(f"{options.label} is empty: expected a header line naming the columns")
+        if session.kind == "people":
+            context.progress(total=len(rows) - 1)
+            yield from people(options, rows)
+            return
         _, header = rows[0]
         columns = map_columns(header, options.columns, options.extra_columns, options.label)
         mapper = RowMapper(options, columns, width=len(header), warn=context.warn)

@@ -16,7 +16,7 @@ import requests
 
 from seatkeeper.errors import AuthenticationError, BadProviderData, ConfigError
 
-from .transport import Transport, host_of
+from .transport import Transport, host_of, html_answer, is_html
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,12 @@ class TokenSource:
         if response.status_code == 429:
             raise self.transport.throttled(response, what, self.redact(response.text[:500]))
         if response.status_code >= 500:
-            raise self.transport.failing(response, self.oauth_url, what)
+            raise self.transport.failing(response, self.oauth_url, what, "oauth_url")
+        if is_html(response):
+            raise BadProviderData(
+                f"Zoom's token endpoint at {host_of(self.oauth_url)} answered HTTP {response.status_code} with "
+                + html_answer("oauth_url")
+            )
         body = _json_object(response)
         if response.status_code != 200:
             raise self._rejected(response.status_code, body)

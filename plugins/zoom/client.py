@@ -15,7 +15,7 @@ import requests
 from seatkeeper.errors import AuthenticationError, BadProviderData, PermissionDenied, ProviderError
 
 from .auth import TokenSource
-from .transport import Transport
+from .transport import Transport, host_of, html_answer, is_html
 
 #: Zoom's codes for a token that lacks a scope (the docs say 4700, real answers say 4711).
 MISSING_SCOPE_CODES = frozenset({4700, 4711})
@@ -107,6 +107,9 @@ class ZoomClient:
 
     def _read(self, response: requests.Response, url: str, what: str, *, renewed: bool) -> dict:
         status = response.status_code
+        if status != 429 and status < 500 and is_html(response):
+            with_status = "" if status == 200 else f"HTTP {status} and "
+            raise BadProviderData(f"{host_of(url)} answered {what} with {with_status}{html_answer('api_url')}")
         if status == 200:
             try:
                 body = json_body(response)

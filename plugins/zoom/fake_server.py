@@ -1,4 +1,4 @@
-"""A small Zoom-compatible HTTP server on 127.0.0.1, for the demo and for tests.
+"""A small Zoom-compatible HTTP server on 127.0.0.1, serving the demo's sample snapshots.
 
 It speaks the parts of Zoom the provider uses, with Zoom's shapes and error bodies:
 
@@ -11,14 +11,13 @@ It speaks the parts of Zoom the provider uses, with Zoom's shapes and error bodi
   ``"feature"`` entry (which ``GET /v2/users`` does not list).
 
 It serves several *snapshots* of one account, each under its own prefix (``/s/0/oauth/token``,
-``/s/0/v2/users``, ...); the unprefixed paths serve the last snapshot. Misbehaviour is switched on through
-:class:`Faults`, consulted once per request before it is served::
+``/s/0/v2/users``, ...); the unprefixed paths serve the last snapshot::
 
     with FakeZoom([users], client_secret="s") as zoom:
-        zoom.faults.rate_limit(retry_after="2")       # the next user-list request gets a 429
-        zoom.faults.expire_tokens(after=1)            # tokens expire after one more list page
-        zoom.faults.missing_scope("user:read:summary:admin", path="/v2/users/summary")
         settings = zoom.settings()                    # settings for ZoomProvider.authenticate
+
+Misbehaviour (throttling, expired tokens, missing scopes, broken connections) is not here: the tests add it in
+a subclass of their own (``tests/zoom_server``), through :meth:`FakeZoom.handle` and :meth:`_Handler.respond`.
 """
 
 from __future__ import annotations
@@ -36,37 +35,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-#: Scopes a correctly set-up app has (the optional ones included).
-DEFAULT_SCOPES = (
-    "user:read:list_users:admin",
-    "user:read:user:admin",
-    "user:read:summary:admin",
-    "billing:read:plan_usage:admin",
-    "user:read:settings:admin",
-)
-LIST_USERS_SCOPES = ("user:read:list_users:admin", "user:read:admin")
-SUMMARY_SCOPES = ("user:read:summary:admin", "user:read:admin")
-PLAN_USAGE_SCOPES = (
-    "billing:read:plan_usage:admin",
-    "billing:read:plan_usage:master",
-    "billing:master",
-    "account:read:admin",
-)
-SETTINGS_SCOPES = ("user:read:settings:admin", "user:read:admin")
 USER_STATUSES = ("active", "inactive", "pending")
-#: Paths with a variable part, as fault rules and :meth:`FakeZoom.peak_in_flight` name them.
+#: Paths with a variable part, as :func:`route_of` names them.
 ROUTES = ("/v2/users/{userId}/settings", "/v2/accounts/{accountId}/plans/usage")
 FREE_ACCOUNT = {"code": 200, "message": "Only available for paid account."}
 
 
 @dataclass(frozen=True)
 class FakeRequest:
-    """A request as the fault rules see it.
+    """A request as the server sees it.
 
     :param path: the path without the snapshot prefix, e.g. ``"/v2/users"``.
     :param snapshot: index of the snapshot the request is for.
     :param token: the bearer token presented, if any.
-    :param number: 1-based position of the request among all the server received.
     """
 
     method: str
@@ -74,209 +55,15 @@ class FakeRequest:
     snapshot: int
     query: Mapping[str, str]
     token: str | None
-    number: int
 
 
 @dataclass
 class Reply:
-    """What the server sends instead of the normal answer.
-
-    :param body: a dict or list is sent as JSON; ``str``/``bytes`` as they are.
-    :param drop: close the connection without answering.
-    :param truncate: announce the whole body but send only half of it, then close.
-    """
+    """An answer: a dict or list ``body`` is sent as JSON; ``str``/``bytes`` as they are."""
 
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-    truncate: bool = False
-
-
-#: A fault rule: return a :class:`Reply` to answer instead of the server, or ``None`` to let it answer
-#: (possibly after changing its state, e.g. expiring tokens).
-Rule = Callable[[FakeRequest, "FakeZoom"], Reply | None]
-
-
-@dataclass
-class _Armed:
-    rule: Rule
-    times: int | None
-    skip: int
-    when: Callable[[FakeRequest], bool]
-
-
-class Faults:
-    """Switchable misbehaviour of a :class:`FakeZoom`, consulted once per request, rules in order.
-
-    A rule fires on requests matching ``when`` (and ``path``), after letting ``skip`` of them through, at
-    most ``times`` times (``None``: forever). The first rule that returns a :class:`Reply` answers.
-    """
-
-    def __init__(self) -> None:
-        self._rules: list[_Armed] = []
-        self._lock = threading.Lock()
-
-    def add(
-        self,
-        rule: Rule,
-        *,
-        times: int | None = 1,
-        skip: int = 0,
-        path: str | None = None,
-        when: Callable[[FakeRequest], bool] | None = None,
-    ) -> None:
-        """Arm ``rule`` for requests to ``path`` (any path if ``None``) that also match ``when``.
-
-        ``path`` may hold ``{placeholders}`` matching one path segment each, e.g. ``"/v2/users/{userId}/settings"``.
-        """
-
-        def matches(request: FakeRequest) -> bool:
-            return (path is None or path_matches(path, request.path)) and (when is None or when(request))
-
-        with self._lock:
-            self._rules.append(_Armed(rule, times, skip, matches))
-
-    def clear(self) -> None:
-        """Disarm every rule."""
-        with self._lock:
-            self._rules.clear()
-
-    def consult(self, request: FakeRequest, server: FakeZoom) -> Reply | None:
-        """Run the armed rules for ``request``; the server calls this before answering."""
-        with self._lock:
-            due = []
-            for armed in self._rules:
-                if not armed.when(request) or armed.times == 0:
-                    continue
-                if armed.skip > 0:
-                    armed.skip -= 1
-                    continue
-                if armed.times is not None:
-                    armed.times -= 1
-                due.append(armed.rule)
-        for rule in due:
-            reply = rule(request, server)
-            if reply is not None:
-                return reply
-        return None
-
-    # ---- ready-made faults ----------------------------------------------------------------------------
-
-    def rate_limit(
-        self,
-        *,
-        times: int | None = 1,
-        skip: int = 0,
-        retry_after: str | None = "1",
-        daily: bool = False,
-        path: str | None = "/v2/users",
-        when: Callable[[FakeRequest], bool] | None = None,
-        category: str = "Medium",
-    ) -> None:
-        """Answer 429 (per-second limit, or the daily quota) with the given ``Retry-After``."""
-        if daily:
-            message = (
-                f"You have exceeded the daily rate limit (30000) of {category} API requests permitted for this account."
-            )
-        else:
-            message = "You have reached the maximum per-second rate limit for this API. Try again later."
-        headers = {
-            "X-RateLimit-Category": category,
-            "X-RateLimit-Type": "Daily-limit" if daily else "QPS",
-            "X-RateLimit-Limit": "30000" if daily else "20",
-            "X-RateLimit-Remaining": "0",
-        }
-        if retry_after is not None:
-            headers["Retry-After"] = retry_after
-        reply = Reply(429, {"code": 429, "message": message}, headers)
-        self.add(lambda _request, _server: reply, times=times, skip=skip, path=path, when=when)
-
-    def expire_tokens(
-        self, *, after: int = 1, path: str | None = "/v2/users", when: Callable[[FakeRequest], bool] | None = None
-    ) -> None:
-        """Let ``after`` requests to ``path`` through, then expire every token (the next one gets 401 124)."""
-
-        def expire(_request: FakeRequest, server: FakeZoom) -> None:
-            server.expire_tokens()
-
-        self.add(expire, times=1, skip=after, path=path, when=when)
-
-    def server_error(
-        self,
-        status: int = 503,
-        *,
-        times: int | None = 1,
-        skip: int = 0,
-        path: str | None = "/v2/users",
-        when: Callable[[FakeRequest], bool] | None = None,
-    ) -> None:
-        """Answer an HTTP 5xx."""
-        reply = Reply(status, {"code": status, "message": "Service temporarily unavailable."})
-        self.add(lambda _request, _server: reply, times=times, skip=skip, path=path, when=when)
-
-    def drop_connection(
-        self,
-        *,
-        times: int | None = 1,
-        skip: int = 0,
-        path: str | None = "/v2/users",
-        when: Callable[[FakeRequest], bool] | None = None,
-    ) -> None:
-        """Close the connection without answering."""
-        self.add(lambda _request, _server: Reply(drop=True), times=times, skip=skip, path=path, when=when)
-
-    def truncate_body(
-        self,
-        *,
-        times: int | None = 1,
-        skip: int = 0,
-        path: str | None = "/v2/users",
-        when: Callable[[FakeRequest], bool] | None = None,
-    ) -> None:
-        """Serve the normal answer cut in half (the connection breaks mid-body)."""
-
-        def truncate(request: FakeRequest, server: FakeZoom) -> Reply:
-            status, body = server.answer(request)
-            return Reply(status, body, truncate=True)
-
-        self.add(truncate, times=times, skip=skip, path=path, when=when)
-
-    def missing_scope(
-        self,
-        scope: str = "user:read:list_users:admin",
-        *,
-        path: str | None = "/v2/users",
-        code: int = 4711,
-        times: int | None = None,
-        skip: int = 0,
-        when: Callable[[FakeRequest], bool] | None = None,
-    ) -> None:
-        """Answer requests to ``path`` with Zoom's missing-scope error naming ``scope`` (400, code 4711; the docs
-        say 4700), every time unless ``times`` is given."""
-        reply = Reply(400, _missing_scope(scope, code))
-        self.add(lambda _request, _server: reply, times=times, skip=skip, path=path, when=when)
-
-    def free_account(self, *, times: int | None = None, when: Callable[[FakeRequest], bool] | None = None) -> None:
-        """Answer plan usage as Zoom does for a free account: 400 code 200 "Only available for paid account."."""
-        reply = Reply(400, dict(FREE_ACCOUNT))
-        self.add(lambda _request, _server: reply, times=times, path="/v2/accounts/{accountId}/plans/usage", when=when)
-
-    def delay(
-        self,
-        seconds: float,
-        *,
-        times: int | None = None,
-        skip: int = 0,
-        path: str | None = None,
-        when: Callable[[FakeRequest], bool] | None = None,
-    ) -> None:
-        """Hold matching requests for ``seconds`` before answering them normally (a slow server)."""
-
-        def slow(_request: FakeRequest, _server: FakeZoom) -> None:
-            time.sleep(seconds)
-
-        self.add(slow, times=times, skip=skip, path=path, when=when)
 
 
 def path_matches(pattern: str, path: str) -> bool:
@@ -304,13 +91,48 @@ class PageCursor:
     created: float
 
 
+class FakeZoomHandler(BaseHTTPRequestHandler):
+    """Turns HTTP requests into :meth:`FakeZoom.handle` calls and writes their :class:`Reply`."""
+
+    zoom: FakeZoom
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeZoom/1.0"
+    # Headers and body go out in two writes; with Nagle's algorithm the body would wait for the client's
+    # delayed ACK (~40 ms a request on a kept-alive connection).
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        self._serve()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve()
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.respond(self.zoom.handle(self.command, self.path, self.headers, body))
+
+    def respond(self, reply: Reply) -> None:
+        """Send ``reply``: its status, JSON content type (unless it names another), length, headers and body."""
+        payload = encode(reply.body)
+        self.send_response(reply.status)
+        headers = {"Content-Type": "application/json;charset=UTF-8", **reply.headers}
+        headers["Content-Length"] = str(len(payload))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the signature http.server uses
+        """Stay quiet: the demo and the tests have their own output."""
+
+
 class FakeZoom:
     """A Zoom-compatible server for one account, serving ``snapshots`` (lists of raw user dicts).
 
     Use it as a context manager (or :meth:`start`/:meth:`stop`). Like Zoom, issuing a token invalidates the
     account's previous one, pending users are listed without ``id``, and page tokens expire.
 
-    :param scopes: the scopes the app's tokens carry.
     :param token_ttl: ``expires_in`` of issued tokens, in seconds (enforced).
     :param max_page_size: larger ``page_size`` values are cut to it, as Zoom does.
     :param plans: the plan-usage answer of each snapshot (``None`` in the list: a free account). Without it,
@@ -324,11 +146,9 @@ class FakeZoom:
         account_id: str = "fake-account-id",
         client_id: str = "fake-client-id",
         client_secret: str = "fake-client-secret",
-        scopes: Sequence[str] = DEFAULT_SCOPES,
         token_ttl: int = 3599,
         max_page_size: int = 300,
         page_token_ttl: float = 15 * 60,
-        faults: Faults | None = None,
         clock: Callable[[], float] = time.monotonic,
         plans: Sequence[Mapping[str, Any] | None] | None = None,
     ) -> None:
@@ -342,23 +162,19 @@ class FakeZoom:
         self.account_id = account_id
         self.client_id = client_id
         self._client_secret = client_secret
-        self.scopes = tuple(scopes)
         self.token_ttl = token_ttl
         self.max_page_size = max_page_size
         self.page_token_ttl = page_token_ttl
-        self.faults = faults or Faults()
         self.clock = clock
-        self.requests: list[FakeRequest] = []
-        #: Every access token issued, oldest first (tests check none of them leaks).
-        self.issued_tokens: list[str] = []
         self._tokens: dict[str, float] = {}
         self._expired: set[str] = set()
         self._cursors: dict[str, PageCursor] = {}
-        self._in_flight: dict[str, int] = {}
-        self._peak: dict[str, int] = {}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    #: The request handler; a subclass may answer with its own (e.g. to break connections).
+    handler_class: type[FakeZoomHandler] = FakeZoomHandler
 
     def __repr__(self) -> str:
         return f"<FakeZoom {self.base_url if self._httpd else 'stopped'} snapshots={len(self.snapshots)}>"
@@ -367,7 +183,7 @@ class FakeZoom:
 
     def start(self) -> FakeZoom:
         """Listen on a free port of 127.0.0.1 and serve in a background thread."""
-        handler = type("FakeZoomHandler", (_Handler,), {"zoom": self})
+        handler = type("FakeZoomHandler", (self.handler_class,), {"zoom": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -424,62 +240,29 @@ class FakeZoom:
             "oauth_url": self.oauth_url(snapshot),
         }
 
-    # ---- state -----------------------------------------------------------------------------------------
-
-    @property
-    def tokens_issued(self) -> int:
-        """How many access tokens the server has issued."""
-        return len(self.issued_tokens)
-
-    def expire_tokens(self) -> None:
-        """Make every issued token expired (requests with them get 401 code 124 "Access token is expired.")."""
-        with self._lock:
-            self._expired.update(self._tokens)
-            self._tokens.clear()
-
-    def requests_to(self, path: str) -> list[FakeRequest]:
-        """The logged requests for one path (without snapshot prefix); ``{placeholders}`` match any segment."""
-        with self._lock:
-            return [request for request in self.requests if path_matches(path, request.path)]
-
-    def revoke_scopes(self, *scopes: str) -> None:
-        """Take ``scopes`` away from the app: requests needing only them now get Zoom's missing-scope error."""
-        self.scopes = tuple(scope for scope in self.scopes if scope not in scopes)
-
-    def peak_in_flight(self, route: str) -> int:
-        """The most requests to ``route`` (a path, or one of :data:`ROUTES`) ever handled at the same time."""
-        with self._lock:
-            return self._peak.get(route, 0)
-
     # ---- serving ---------------------------------------------------------------------------------------
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
-        """Answer one request: consult the faults, then serve it."""
+        """Answer one HTTP request (``target``: the request's path and query)."""
+        return self.serve(self.request_of(method, target, headers), headers, body)
+
+    def request_of(self, method: str, target: str, headers: Mapping[str, str]) -> FakeRequest:
+        """The :class:`FakeRequest` for an HTTP request."""
         parts = urlsplit(target)
         path, snapshot = self._split_prefix(parts.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         authorization = headers.get("Authorization", "")
         token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
-        with self._lock:
-            request = FakeRequest(method, path, snapshot, query, token, len(self.requests) + 1)
-            self.requests.append(request)
-        if snapshot >= len(self.snapshots):
+        return FakeRequest(method, path, snapshot, query, token)
+
+    def serve(self, request: FakeRequest, headers: Mapping[str, str], body: bytes) -> Reply:
+        """The answer to ``request``: a token from the token endpoint, else :meth:`answer`."""
+        if request.snapshot >= len(self.snapshots):
             return Reply(404, {"code": 404, "message": "Not Found"})
-        route = route_of(path)
-        with self._lock:
-            self._in_flight[route] = self._in_flight.get(route, 0) + 1
-            self._peak[route] = max(self._peak.get(route, 0), self._in_flight[route])
-        try:
-            reply = self.faults.consult(request, self)
-            if reply is not None:
-                return reply
-            if path == "/oauth/token":
-                return self._token(method, query, authorization, body)
-            status, payload = self.answer(request)
-            return Reply(status, payload)
-        finally:
-            with self._lock:
-                self._in_flight[route] -= 1
+        if request.path == "/oauth/token":
+            return self._token(request.method, request.query, headers.get("Authorization", ""), body)
+        status, payload = self.answer(request)
+        return Reply(status, payload)
 
     def answer(self, request: FakeRequest) -> tuple[int, Any]:
         """The normal answer to an API request: ``(status, JSON body)``."""
@@ -487,28 +270,20 @@ class FakeZoom:
         known = ("/v2/users", "/v2/users/summary", *ROUTES)
         if request.method != "GET" or route not in known:
             return 404, {"code": 404, "message": "Not Found"}
-        problem = self._check_token(request.token)
+        problem = self.token_problem(request.token)
         if problem is not None:
             return 401, {"code": 124, "message": problem}
         users = self.snapshots[request.snapshot]
         if route == "/v2/users/summary":
-            if not self._has_scope(SUMMARY_SCOPES):
-                return 400, _missing_scope(SUMMARY_SCOPES[0])
             return 200, self._summary(users)
         if route == "/v2/accounts/{accountId}/plans/usage":
             account = request.path.split("/")[3]
             if account not in ("me", self.account_id):
                 return 404, {"code": 2001, "message": "Account does not exist: " + account + "."}
-            if not self._has_scope(PLAN_USAGE_SCOPES):
-                return 400, _missing_scope(PLAN_USAGE_SCOPES[0])
             plans = plan_usage_of(users) if self.plans is None else self.plans[request.snapshot]
             return (400, dict(FREE_ACCOUNT)) if plans is None else (200, plans)
         if route == "/v2/users/{userId}/settings":
-            if not self._has_scope(SETTINGS_SCOPES):
-                return 400, _missing_scope(SETTINGS_SCOPES[0])
             return self._user_settings(users, request.path.split("/")[3])
-        if not self._has_scope(LIST_USERS_SCOPES):
-            return 400, _missing_scope(LIST_USERS_SCOPES[0])
         return self._list_users(request)
 
     def _split_prefix(self, path: str) -> tuple[str, int]:
@@ -534,14 +309,12 @@ class FakeZoom:
             # Like Zoom, a new token for the account invalidates the previous one.
             self._expired.update(self._tokens)
             self._tokens = {token: self.clock() + self.token_ttl}
-            self.issued_tokens.append(token)
         return Reply(
             200,
             {
                 "access_token": token,
                 "token_type": "bearer",
                 "expires_in": self.token_ttl,
-                "scope": " ".join(self.scopes),
                 "api_url": self.base_url,
             },
         )
@@ -558,7 +331,8 @@ class FakeZoom:
             client_secret.encode(), self._client_secret.encode()
         )
 
-    def _check_token(self, token: str | None) -> str | None:
+    def token_problem(self, token: str | None) -> str | None:
+        """Why Zoom would refuse ``token`` ("Invalid access token.", "Access token is expired."), or ``None``."""
         with self._lock:
             if token and token in self._tokens:
                 if self.clock() < self._tokens[token]:
@@ -568,9 +342,6 @@ class FakeZoom:
             if token and token in self._expired:
                 return "Access token is expired."
         return "Invalid access token."
-
-    def _has_scope(self, accepted: Sequence[str]) -> bool:
-        return any(scope in self.scopes for scope in accepted)
 
     def _list_users(self, request: FakeRequest) -> tuple[int, Any]:
         page = self.page_of(request)
@@ -702,50 +473,8 @@ def _as_listed(user: Mapping[str, Any]) -> dict[str, Any]:
     return listed
 
 
-def _missing_scope(scope: str, code: int = 4711) -> dict[str, Any]:
-    return {"code": code, "message": f"Invalid access token, does not contain scopes:[{scope}]."}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Turns HTTP requests into :meth:`FakeZoom.handle` calls."""
-
-    zoom: FakeZoom
-    protocol_version = "HTTP/1.1"
-    server_version = "FakeZoom/1.0"
-    # Headers and body go out in two writes; with Nagle's algorithm the body would wait for the client's
-    # delayed ACK (~40 ms a request on a kept-alive connection).
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        self._serve()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve()
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        reply = self.zoom.handle(self.command, self.path, self.headers, body)
-        if reply.drop:
-            self.close_connection = True
-            return
-        payload = _encode(reply.body)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if reply.truncate:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(payload[: len(payload) // 2] if reply.truncate else payload)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the signature http.server uses
-        """Stay quiet: the demo and the tests have their own output."""
-
-
-def _encode(body: Any) -> bytes:
+def encode(body: Any) -> bytes:
+    """A reply body as bytes: ``None`` is empty, text is UTF-8, anything else JSON."""
     if body is None:
         return b""
     if isinstance(body, bytes):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import math
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,26 +29,23 @@ MAX_ADDON_WORKERS = 4
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
-class ZoomProvider(Provider):
+class ZoomProvider(Provider[ZoomClient]):
     """Zoom licence seats through a Server-to-Server OAuth app.
 
-    The keyword arguments exist for tests and tuning; the defaults suit a real account. The waiting and retrying
-    ones make up the :class:`~seatkeeper_zoom.transport.RetryPolicy` every request of this provider follows.
+    The keyword arguments exist for tests and tuning; the defaults suit a real account.
 
-    :param sleep: every wait (retry backoff, ``Retry-After``) goes through it.
-    :param max_retries: retries per request for throttling, 5xx and network errors.
+    :param policy: how every request of this provider waits, retries and times out; the connection settings
+        ``max_retry_wait`` and ``request_timeout`` override its fields of the same names.
     :param page_size: users per page (Zoom allows 300; newer accounts 2000).
-    :param backoff_factor: first retry waits this long, doubling each time, up to ``backoff_max`` seconds.
-    :param max_wait: a ``Retry-After`` longer than this many seconds stops the sync instead of waiting.
-    :param timeout: ``(connect, read)`` timeouts in seconds.
-    :param clock: current POSIX time, for ``Retry-After`` dates.
-    :param workers: how many status lists are fetched at once (1 = one after the other).
+    :param workers: how many status lists are fetched at once (1 = one after the other); the users come out in
+        the same order whatever the timing (see :func:`~seatkeeper_zoom.users.stream_pages`).
     :param addon_workers: how many users' settings are read at once when ``fetch_addons`` is on (1 = one after
         the other, in the fetching thread).
     """
 
     name = "zoom"
     title = "Zoom"
+    application = "Zoom"
     settings = (
         Setting("account_id", "Account ID of the Server-to-Server OAuth app", env="ZOOM_ACCOUNT_ID"),
         Setting("client_id", "Client ID of the Server-to-Server OAuth app", env="ZOOM_CLIENT_ID"),
@@ -74,51 +73,66 @@ class ZoomProvider(Provider):
             env="ZOOM_FETCH_ADDONS",
             default="false",
         ),
+        Setting(
+            "max_retry_wait",
+            f"Longest Retry-After wait, in seconds, before the sync stops instead (default {RetryPolicy.max_retry_wait:g})",
+            required=False,
+            env="ZOOM_MAX_RETRY_WAIT",
+            number=True,
+        ),
+        Setting(
+            "request_timeout",
+            f"Most seconds one request may take, answer included (default {RetryPolicy.request_timeout:g})",
+            required=False,
+            env="ZOOM_REQUEST_TIMEOUT",
+            number=True,
+        ),
     )
 
     def __init__(
         self,
         *,
-        sleep: Callable[[float], None] = RetryPolicy.sleep,
-        max_retries: int = RetryPolicy.max_retries,
+        policy: RetryPolicy | None = None,
         page_size: int = 300,
-        backoff_factor: float = RetryPolicy.backoff_factor,
-        backoff_max: float = RetryPolicy.backoff_max,
-        max_wait: float = RetryPolicy.max_wait,
-        timeout: tuple[float, float] = RetryPolicy.timeout,
-        clock: Callable[[], float] = RetryPolicy.clock,
         workers: int = 3,
         addon_workers: int = 3,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
-        if max_retries < 0:
-            raise ValueError("max_retries must not be negative")
         if not 1 <= addon_workers <= MAX_ADDON_WORKERS:
             # Settings requests share the account's Medium rate limit with every other app: stay polite (and,
             # with the three list threads, within the transport's 8 pooled connections).
             raise ValueError(f"addon_workers must be between 1 and {MAX_ADDON_WORKERS}, not {addon_workers}")
-        self.policy = RetryPolicy(
-            sleep=sleep,
-            clock=clock,
-            max_retries=max_retries,
-            backoff_factor=backoff_factor,
-            backoff_max=backoff_max,
-            max_wait=max_wait,
-            timeout=timeout,
-        )
+        self.policy = policy or RetryPolicy()
         self.page_size = page_size
         self.workers = workers
         self.addon_workers = addon_workers
-        self._tokens: dict[tuple[str, str, str, str], TokenSource] = {}
+        self._tokens: dict[tuple[Any, ...], TokenSource] = {}
         self._tokens_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<ZoomProvider page_size={self.page_size} max_retries={self.policy.max_retries}>"
 
-    def transport(self) -> Transport:
-        """A new HTTP transport configured like this provider."""
-        return Transport(self.policy)
+    def transport(self, policy: RetryPolicy | None = None) -> Transport:
+        """A new HTTP transport following ``policy`` (by default this provider's)."""
+        return Transport(policy or self.policy)
+
+    def connection_policy(self, settings: Mapping[str, str]) -> RetryPolicy:
+        """This provider's policy with the connection's ``max_retry_wait`` and ``request_timeout``, if set.
+
+        :raises ConfigError: one of them is not a positive number of seconds.
+        """
+        policy = self.policy
+        max_retry_wait = _seconds(settings, "max_retry_wait", "ZOOM_MAX_RETRY_WAIT")
+        if max_retry_wait is not None:
+            policy = dataclasses.replace(policy, max_retry_wait=max_retry_wait)
+        request_timeout = _seconds(settings, "request_timeout", "ZOOM_REQUEST_TIMEOUT")
+        if request_timeout is not None:
+            connect, read = policy.timeout
+            # A silence longer than the whole request may take would never be noticed as one.
+            timeout = (min(connect, request_timeout), min(read, request_timeout))
+            policy = dataclasses.replace(policy, request_timeout=request_timeout, timeout=timeout)
+        return policy
 
     def authenticate(self, settings: Mapping[str, str]) -> ZoomClient:
         """Get an access token for the connection's account and return a :class:`ZoomClient` for :meth:`fetch`.
@@ -136,17 +150,28 @@ class ZoomProvider(Provider):
         addons_enabled(settings)  # a malformed fetch_addons fails here, before any request
         api_url = _url(settings.get("api_url") or DEFAULT_API_URL, "api_url", "ZOOM_API_URL")
         oauth_url = _url(settings.get("oauth_url") or DEFAULT_OAUTH_URL, "oauth_url", "ZOOM_OAUTH_URL")
+        policy = self.connection_policy(settings)
 
-        key = (oauth_url, account_id, client_id, hashlib.sha256(client_secret.encode()).hexdigest())
+        secret_hash = hashlib.sha256(client_secret.encode()).hexdigest()
+        # The connection's own time settings shape the token requests too.
+        key = (
+            oauth_url,
+            account_id,
+            client_id,
+            secret_hash,
+            policy.max_retry_wait,
+            policy.request_timeout,
+            policy.timeout,
+        )
         with self._tokens_lock:
             tokens = self._tokens.get(key)
             if tokens is None:
-                tokens = TokenSource(self.transport(), oauth_url, account_id, client_id, client_secret)
+                tokens = TokenSource(self.transport(policy), oauth_url, account_id, client_id, client_secret)
                 self._tokens[key] = tokens
         tokens.token()
-        return ZoomClient(self.transport(), tokens, api_url)
+        return ZoomClient(self.transport(policy), tokens, api_url)
 
-    def fetch(self, session: Any, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
+    def fetch(self, session: ZoomClient, context: FetchContext) -> Iterator[SeatRecord | Rejected | SeatPlan]:
         """Yield every user of the account (active, inactive and pending) as a :class:`SeatRecord`, then the
         account's plans as :class:`SeatPlan` items.
 
@@ -155,8 +180,6 @@ class ZoomProvider(Provider):
         the user summary are optional: without their scope (or on a free account) a warning says so, and the
         sync goes on. The user summary is compared with what was yielded; a difference is a warning.
         """
-        if not isinstance(session, ZoomClient):
-            raise TypeError(f"ZoomProvider.fetch needs the ZoomClient from authenticate(), not {type(session)}")
         items: Iterator[Any] = fetch_users(
             session, context, page_size=self.page_size, statuses=ALL_STATUSES, workers=self.workers
         )
@@ -174,6 +197,23 @@ class ZoomProvider(Provider):
 
         with demo_snapshots() as snapshots:
             yield snapshots
+
+
+def _seconds(settings: Mapping[str, str], name: str, env: str) -> float | None:
+    """A setting given in seconds (``None`` when not set). :raises ConfigError: not a positive number."""
+    value = settings.get(name)
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ConfigError(
+            f"the Zoom setting {name} must be a positive number of seconds, not {str(value)[:40]!r}: check {env} "
+            f"or the connection's {name}"
+        )
+    return seconds
 
 
 def _url(value: str, name: str, env: str) -> str:

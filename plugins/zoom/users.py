@@ -1,12 +1,14 @@
 """Listing every Zoom user: the three status lists, page by page, fetched concurrently and streamed.
 
 ``GET /users`` lists one status at a time (``active`` by default!), so a full inventory follows three
-``next_page_token`` chains. They run in a few threads feeding a bounded queue; the consumer maps each page
-as it arrives, so memory holds a handful of pages whatever the account's size.
+``next_page_token`` chains. They run in a thread each, feeding a small queue each; the consumer takes the
+pages in a fixed order (page 1 of each list, then page 2, ...) and maps each one, so memory holds a handful of
+pages whatever the account's size, and the order of the users never depends on thread timing.
 """
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from collections import Counter
@@ -23,6 +25,10 @@ ALL_STATUSES = ("active", "inactive", "pending")
 
 #: Seconds between checks of the stop flag while a thread waits for room in the queue.
 _POLL = 0.05
+#: Pages a list may run past the count its first page announced (users added during the sync), at least.
+PAGE_MARGIN = 3
+#: Pages a list may have when its first page announces neither ``page_count`` nor ``total_records``.
+UNANNOUNCED_PAGE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -39,21 +45,40 @@ def _ordinal_page(number: int, status: str) -> str:
     return f"page {number} of the {status} users (GET /users?status={status})"
 
 
+def page_limit(first: dict, page_size: int) -> int:
+    """How many pages a list may have, from what its first page announces (``page_count``, ``total_records``).
+
+    The margin lets users added during the sync through; without any announcement the limit is generous.
+    """
+    estimates = []
+    if (pages := _count(first.get("page_count"))) is not None:
+        estimates.append(pages)
+    if (total := _count(first.get("total_records"))) is not None:
+        estimates.append(math.ceil(total / (_count(first.get("page_size")) or page_size)))
+    if not estimates:
+        return UNANNOUNCED_PAGE_LIMIT
+    pages = max(estimates)  # the larger, should one of them be off
+    return pages + max(PAGE_MARGIN, pages // 10)
+
+
 def iter_pages(client: ZoomClient, status: str, page_size: int) -> Iterator[Page]:
     """Yield the pages of one status list, following ``next_page_token`` until it is empty or absent.
 
-    :raises BadProviderData: a page is not a user-list envelope, or Zoom repeats a page token.
+    :raises BadProviderData: a page is not a user-list envelope, Zoom repeats a page token, or it keeps giving
+        new tokens well past the number of pages its first page announced.
     """
     params: dict[str, object] = {"status": status, "page_size": page_size}
     seen_tokens: set[str] = set()
     number = 0
+    limit = UNANNOUNCED_PAGE_LIMIT
     while True:
         number += 1
         what = _ordinal_page(number, status)
         body = client.get("/users", params, what=what)
         users = body.get("users")
-        total = body.get("total_records")
-        total = total if isinstance(total, int) and not isinstance(total, bool) else None
+        total = _count(body.get("total_records"))
+        if number == 1:
+            limit = page_limit(body, page_size)
         if users is None and total == 0:
             users = []
         if not isinstance(users, list):
@@ -66,78 +91,100 @@ def iter_pages(client: ZoomClient, status: str, page_size: int) -> Iterator[Page
             raise BadProviderData(f"Zoom answered {what} with a next_page_token that is not text")
         if token in seen_tokens:
             raise BadProviderData(f"Zoom answered {what} with a next_page_token it had already given")
+        if number >= limit:
+            raise BadProviderData(
+                f"Zoom kept sending a next_page_token after {number} pages of the {status} users (GET "
+                f"/users?status={status}), more than its first page announced: the sync stopped instead of "
+                "paging forever; try again later"
+            )
         seen_tokens.add(token)
         params = {"status": status, "page_size": page_size, "next_page_token": token}
 
 
-def stream_pages(client: ZoomClient, statuses: Sequence[str], page_size: int, workers: int = 3) -> Iterator[Page]:
-    """Yield the pages of all ``statuses`` as they arrive, fetching up to ``workers`` lists at once.
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
-    A failure in any list stops the others and is raised here. Closing the generator early stops the
-    threads (each finishes at most the request it is in).
+
+def stream_pages(client: ZoomClient, statuses: Sequence[str], page_size: int, workers: int = 3) -> Iterator[Page]:
+    """Yield the pages of all ``statuses``, fetching up to ``workers`` lists at once.
+
+    The order does not depend on thread timing: the lists go in groups of ``workers``, and within a group
+    page 1 of each list comes in the order of ``statuses``, then page 2 of each, and so on (a list that has
+    ended drops out). A failure in any list stops the others and is raised here. Closing the generator early
+    stops the threads (each finishes at most the request it is in).
     """
     workers = max(1, min(workers, len(statuses)))
-    if workers == 1:
-        for status in statuses:
-            yield from iter_pages(client, status, page_size)
-        return
+    for start in range(0, len(statuses), workers):
+        group = statuses[start : start + workers]
+        if len(group) == 1:
+            yield from iter_pages(client, group[0], page_size)
+        else:
+            yield from _interleaved(client, group, page_size)
 
-    pages: queue.Queue = queue.Queue(maxsize=2 * workers)
-    todo: queue.SimpleQueue = queue.SimpleQueue()
-    for status in statuses:
-        todo.put(status)
+
+def _interleaved(client: ZoomClient, statuses: Sequence[str], page_size: int) -> Iterator[Page]:
+    """The pages of ``statuses`` fetched in a thread each, yielded round-robin by page number."""
+    feeds: list[queue.Queue] = [queue.Queue(maxsize=2) for _ in statuses]
     stop = threading.Event()
+    failures: list[BaseException] = []
     done = object()
 
-    def offer(item: object) -> bool:
+    def offer(feed: queue.Queue, item: object) -> bool:
         while not stop.is_set():
             try:
-                pages.put(item, timeout=_POLL)
+                feed.put(item, timeout=_POLL)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def work() -> None:
+    def work(status: str, feed: queue.Queue) -> None:
         try:
-            while not stop.is_set():
-                try:
-                    status = todo.get_nowait()
-                except queue.Empty:
-                    break
-                for page in iter_pages(client, status, page_size):
-                    if not offer(page):
-                        return
+            for page in iter_pages(client, status, page_size):
+                if not offer(feed, page):
+                    return
         except BaseException as error:  # handed to the consumer, which re-raises it
-            offer(error)
+            failures.append(error)
+            stop.set()
             return
-        offer(done)
+        offer(feed, done)
 
-    threads = [threading.Thread(target=work, name=f"seatkeeper-zoom-{index}", daemon=True) for index in range(workers)]
+    threads = [
+        threading.Thread(target=work, args=(status, feed), name=f"seatkeeper-zoom-{status}", daemon=True)
+        for status, feed in zip(statuses, feeds, strict=True)
+    ]
     for thread in threads:
         thread.start()
     try:
-        finished = 0
-        while finished < workers:
-            try:
-                item = pages.get(timeout=_POLL)
-            except queue.Empty:
-                continue
-            if item is done:
-                finished += 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield item
+        running = list(feeds)
+        while running:
+            for feed in list(running):
+                item = _next(feed, failures)
+                if item is done:
+                    running.remove(feed)
+                else:
+                    yield item
     finally:
         stop.set()
-        while True:  # free the threads blocked on a full queue
-            try:
-                pages.get_nowait()
-            except queue.Empty:
-                break
+        for feed in feeds:  # free the threads blocked on a full queue
+            while True:
+                try:
+                    feed.get_nowait()
+                except queue.Empty:
+                    break
         for thread in threads:
             thread.join(timeout=2.0)
+
+
+def _next(feed: queue.Queue, failures: list[BaseException]) -> object:
+    """The next item of ``feed``; raises the first failure of any thread as soon as there is one."""
+    while True:
+        if failures:
+            raise failures[0]
+        try:
+            return feed.get(timeout=_POLL)
+        except queue.Empty:
+            continue
 
 
 class _Tally:

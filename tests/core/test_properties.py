@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from seatkeeper import SeatRecord, db, queries
+from seatkeeper import Rejected, SeatRecord, db, queries
 from seatkeeper.config import ConnectionConfig
 from seatkeeper.sync import sync_connection
 from tests.throwaway_plugin import ListProvider
@@ -58,10 +58,14 @@ def valid(raw: dict) -> SeatRecord | None:
 
 
 class RawProvider(ListProvider):
-    """Hands the engine raw dicts, unvalidated, as a careless plugin might."""
+    """Validates raw provider data as the docs ask, yielding a Rejected item for whatever does not validate."""
 
     def fetch(self, session, context):
-        yield from self.users
+        for raw in self.users:
+            try:
+                yield SeatRecord.model_validate(raw)
+            except ValidationError as error:
+                yield Rejected(reason=error.errors()[0]["msg"])
 
 
 def check_syncs(engine, connection_name: str, batches) -> None:

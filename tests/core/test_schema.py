@@ -58,3 +58,12 @@ def test_status_and_licence_type_are_checked():
         record(status="deleted-forever")
     with pytest.raises(ValidationError, match="licence type is empty"):
         record(license_type="  ")
+
+
+def test_an_email_without_at_is_not_an_address_for_any_provider():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="email 'ana.example.com' is not an address"):
+        SeatRecord(user_id="u1", email="Ana.Example.com", license_type="Basic", billable=False)
+    with pytest.raises(ValidationError, match="is not an address"):
+        SeatRecord.model_validate({"user_id": "u1", "email": "nobody", "license_type": "Basic", "billable": False})

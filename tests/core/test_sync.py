@@ -1,33 +1,21 @@
 """The sync engine with a throwaway provider plugin: history intervals, all-or-nothing runs, edge cases.
 
-Every test runs on a SQLite file and on PostgreSQL (see the ``database_url`` fixture), and twice on SQLite: with
-new seats written at the end of the run, and written during the fetch (``seatkeeper.stream``) from the first one.
+Every test runs on a SQLite file and on PostgreSQL (see the ``database_url`` fixture).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
-from seatkeeper import Rejected, SeatRecord, queries, stream
+from seatkeeper import Rejected, SeatRecord, queries
 from seatkeeper.models import Seat, SeatActivity, SyncRun
+from seatkeeper.runs import KILLED
 from seatkeeper.sync import sync_connection
 from tests.throwaway_plugin import SECRET, user
 
 from .conftest import SETTINGS
-
-
-@pytest.fixture(params=["sqlite", "sqlite-streamed", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path, monkeypatch):
-    """A fresh, empty database: a SQLite file; one where every new seat is streamed, as in a big run; PostgreSQL."""
-    if request.param == "postgresql":
-        return request.getfixturevalue("postgres_url")
-    if request.param == "sqlite-streamed":
-        monkeypatch.setattr(stream, "BATCH", 1)
-    return f"sqlite:///{tmp_path / 'seatkeeper.db'}"
-
 
 JAN = datetime(2026, 1, 15, tzinfo=UTC)
 FEB = datetime(2026, 2, 15, tzinfo=UTC)
@@ -231,7 +219,7 @@ def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(engine, co
     store.start_run(engine, connection_id, JAN)  # as if the process died here
     assert run(engine, connection, provider, FEB).ok
     outcomes = [(r["outcome"], r["error"]) for r in runs(engine)]
-    assert outcomes[0][0] == "failed" and "interrupted" in outcomes[0][1]
+    assert outcomes[0] == ("interrupted", KILLED)
     assert outcomes[1] == ("succeeded", None)
 
 
@@ -285,3 +273,13 @@ def test_a_plugins_seat_record_subclass_is_stored_by_its_seat_fields(engine, con
     result = run(engine, connection, provider, JAN)
     assert result.ok, result.error
     assert [(s["user_id"], s["license_type"]) for s in queries.seats(engine)] == [("u1", "Licensed")]
+
+
+def test_a_plain_dict_is_a_plugin_bug_that_applies_nothing(engine, connection, provider, monkeypatch):
+    provider.users = [user(1)]
+    run(engine, connection, provider, JAN)
+    dicts = [{"user_id": "u2", "license_type": "Basic", "billable": False}]
+    monkeypatch.setattr(provider, "fetch", lambda session, context: iter(dicts))
+    result = run(engine, connection, provider, FEB)
+    assert not result.ok and "yielded a dict, not a SeatRecord" in result.error and "plugin bug" in result.error
+    assert [seat["user_id"] for seat in queries.seats(engine)] == ["u1"]

@@ -76,9 +76,9 @@ def test_full_example_maps_every_user_once_the_type_is_listed(figma_example):
     assert fetched.warnings == []
 
 
-def test_common_case_is_three_lines(tmp_path):
+def test_common_case_is_four_lines(tmp_path):
     config = tomllib.loads(blocks("toml")[0])["connections"]["miro"]
-    assert len(config) == 2  # provider and path
+    assert sorted(config) == ["application", "path", "provider"]
     path = tmp_path / "miro.csv"
     path.write_text("Email,Name,License\na@x.io,A,Full\n")
     [record] = fetch_all(CsvProvider(), {"path": str(path)}).records

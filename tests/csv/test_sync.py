@@ -74,7 +74,9 @@ def test_changes_between_exports_become_history(engine, export):
 def test_cli_sync_with_three_lines_of_config(seatkeeper_cli, seatkeeper_plugins, export):
     seatkeeper_plugins.register(seatkeeper_csv, "csv")
     path = export(team(2), name="figma-members.csv")
-    seatkeeper_cli.config_path.write_text(f'[connections.figma]\nprovider = "csv"\npath = "{path}"\n')
+    seatkeeper_cli.config_path.write_text(
+        f'[connections.figma]\nprovider = "csv"\napplication = "Figma"\npath = "{path}"\n'
+    )
     result = seatkeeper_cli("sync")
     assert result.exit_code == 0, result.stderr
     assert "figma: 2 seats — 2 added" in result.stdout
@@ -89,9 +91,11 @@ def test_cli_sync_with_three_lines_of_config(seatkeeper_cli, seatkeeper_plugins,
 def test_cli_sync_of_a_missing_file_names_the_path(seatkeeper_cli, seatkeeper_plugins, tmp_path):
     seatkeeper_plugins.register(seatkeeper_csv, "csv")
     missing = tmp_path / "exports" / "slack.csv"
-    seatkeeper_cli.config_path.write_text(f'[connections.slack]\nprovider = "csv"\npath = "{missing}"\n')
+    seatkeeper_cli.config_path.write_text(
+        f'[connections.slack]\nprovider = "csv"\napplication = "Slack"\npath = "{missing}"\n'
+    )
     result = seatkeeper_cli("sync")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a configuration error: the path setting names no file
     assert f"slack: sync failed: csv: file {missing} does not exist; check the path setting" in result.stderr
 
 
@@ -100,3 +104,53 @@ def test_cli_providers_lists_the_csv_settings(seatkeeper_cli, seatkeeper_plugins
     result = seatkeeper_cli("providers")
     assert result.exit_code == 0
     assert "path*" in result.stdout and "billable_types" in result.stdout and "date_format" in result.stdout
+
+
+def test_cli_an_export_is_recorded_as_of_its_date_and_history_only_moves_forward(
+    seatkeeper_cli, seatkeeper_plugins, export
+):
+    seatkeeper_plugins.register(seatkeeper_csv, "csv")
+    path = export(team(2, last_active="2026-10-20"), name="figma.csv")
+    seatkeeper_cli.config_path.write_text(
+        f'[connections.figma]\nprovider = "csv"\napplication = "Figma"\npath = "{path}"\n'
+    )
+    result = seatkeeper_cli("sync", "--as-of", "2026-10-31")
+    assert result.exit_code == 0, result.stderr
+    at_the_export = json.loads(seatkeeper_cli("licenses", "--as-of", "2026-10-31", "--format", "json").stdout)
+    assert len(at_the_export) == 2
+    before = json.loads(seatkeeper_cli("licenses", "--as-of", "2026-10-30", "--format", "json").stdout)
+    assert before == []  # the export stands at its own date, not at the day it was loaded
+    refused = seatkeeper_cli("sync", "--as-of", "2026-10-15")
+    assert refused.exit_code == 2 and "history only moves forward" in refused.stderr
+
+
+def test_cli_as_of_is_for_export_connections_only(seatkeeper_cli, seatkeeper_plugins):
+    from tests import throwaway_plugin
+
+    seatkeeper_plugins.register(throwaway_plugin, "throwaway")
+    seatkeeper_cli.config_path.write_text('[connections.live]\nprovider = "listprovider"\ntoken_env = "T"\n')
+    result = seatkeeper_cli("sync", "--as-of", "2026-10-31")
+    assert result.exit_code == 2 and "reads a live service" in result.stderr
+
+
+def test_cli_a_connection_renamed_keeps_its_history_and_a_retired_one_leaves_from_its_date(
+    seatkeeper_cli, seatkeeper_plugins, export
+):
+    seatkeeper_plugins.register(seatkeeper_csv, "csv")
+    path = export(team(3), name="miro.csv")
+    seatkeeper_cli.config_path.write_text(
+        f'[connections.miro]\nprovider = "csv"\napplication = "Miro"\npath = "{path}"\n'
+    )
+    assert seatkeeper_cli("sync", "--as-of", "2026-09-30").exit_code == 0
+    assert seatkeeper_cli("rename-connection", "miro", "miro-eu").exit_code == 0
+    seats = json.loads(seatkeeper_cli("licenses", "--format", "json").stdout)
+    assert {s["connection"] for s in seats} == {"miro-eu"} and len(seats) == 3
+    retired = seatkeeper_cli("retire-connection", "miro-eu", "--as-of", "2026-10-15")
+    assert retired.exit_code == 0 and "3 seats closed" in retired.stdout
+    assert json.loads(seatkeeper_cli("licenses", "--format", "json").stdout) == []
+    assert len(json.loads(seatkeeper_cli("licenses", "--as-of", "2026-10-01", "--format", "json").stdout)) == 3
+    seatkeeper_cli.config_path.write_text(
+        f'[connections.miro-eu]\nprovider = "csv"\napplication = "Miro"\npath = "{path}"\n'
+    )
+    again = seatkeeper_cli("sync")
+    assert again.exit_code == 2 and "was retired on 2026-10-15" in again.stderr

@@ -77,7 +77,7 @@ def test_valid_items_pass():
             "not normalized",
         ),
         ([SeatRecord.model_construct(**{**seat(1).__dict__, "billable": 1})], "billable must be a bool"),
-        ([seat(1, email="not-an-address")], "email 'not-an-address'"),
+        ([SeatRecord.model_construct(**{**seat(1).__dict__, "email": "not-an-address"})], "email 'not-an-address'"),
         (
             [SeatRecord.model_construct(**{**seat(1).__dict__, "extras": {"raw": object()}})],
             "not normalized|extras must",

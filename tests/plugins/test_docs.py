@@ -13,7 +13,7 @@ import pytest
 
 from seatkeeper import errors, hookspecs, pytest_plugin, testing
 from seatkeeper.provider import FetchContext, Provider, Setting
-from seatkeeper.schema import Rejected, SeatPlan, SeatRecord, SeatStatus
+from seatkeeper.schema import Person, Rejected, SeatPlan, SeatRecord, SeatStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "docs" / "plugins.md").read_text()
@@ -83,6 +83,7 @@ def test_every_public_provider_member_is_documented(member):
         ("`FetchContext`", [f.name for f in dataclasses.fields(FetchContext)]),
         ("`SeatRecord`", list(SeatRecord.model_fields)),
         ("`SeatPlan`", list(SeatPlan.model_fields)),
+        ("`Person`", list(Person.model_fields)),
         ("`Rejected`", list(Rejected.model_fields)),
         ("`SeatStatus`", [status.name for status in SeatStatus]),
     ],

@@ -76,7 +76,7 @@ def test_installed_plugin_is_listed_synced_and_reported(venv, tmp_path):
 
     providers = run(venv, "-m", "seatkeeper", "providers", env=env)
     assert providers.returncode == 0, providers.stderr
-    [row] = [line for line in providers.stdout.splitlines() if "│ example" in line]
+    [row] = [line for line in providers.stdout.splitlines() if line.startswith("example\t")]  # piped: tab-separated
     assert "seatkeeper-example" in row and "0.1.0" in row
     assert "api_key* (secret) [EXAMPLE_API_KEY]" in row and "data_file [EXAMPLE_DATA_FILE]" in row
     assert "failed to load" not in providers.stderr
@@ -109,7 +109,7 @@ def test_installed_plugin_is_listed_synced_and_reported(venv, tmp_path):
 def test_installed_plugin_is_skipped_when_blocked(venv):
     listed = run(venv, "-m", "seatkeeper", "providers", env={"SEATKEEPER_BLOCK_PLUGINS": "example"})
     assert listed.returncode == 0
-    assert "│ example" not in listed.stdout
+    assert not [line for line in listed.stdout.splitlines() if line.startswith("example\t")]
 
 
 def test_plugin_runs_the_contract_kit_from_its_own_test_suite(venv, tmp_path):

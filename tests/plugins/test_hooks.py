@@ -67,3 +67,16 @@ def test_hook_register_providers_twice_the_same_name_in_one_plugin_breaks_that_p
     ]
     plugins.unregister("twice")
     assert plugins.broken == []
+
+
+def test_hook_register_providers_may_take_fewer_arguments_than_the_spec():
+    class NoArguments:
+        @hookimpl
+        def register_providers(self):
+            """A hook that takes none of the spec's arguments (pluggy allows it) registers nothing, and is no error."""
+            self.called = True
+
+    plugin = NoArguments()
+    plugins = Plugins()
+    plugins.register(plugin, "quiet")
+    assert plugin.called and plugins.providers == {} and plugins.broken == []

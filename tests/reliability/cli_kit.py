@@ -71,6 +71,7 @@ class ZoomOnly:
 def child_environment(extra: dict[str, str], tmp_path: Path) -> dict[str, str]:
     """A clean environment for a ``seatkeeper`` child process: no user config, this repo importable."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith(("SEATKEEPER_", "ZOOM_"))}
+    (tmp_path / "no-config.toml").touch(mode=0o600)  # a file named by SEATKEEPER_CONFIG must exist
     environment.update(
         SEATKEEPER_CONFIG=str(tmp_path / "no-config.toml"),
         SEATKEEPER_DATA_DIR=str(tmp_path / "data"),

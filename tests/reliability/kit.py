@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import UTC, datetime
@@ -16,11 +17,14 @@ from seatkeeper.config import ConnectionConfig
 from seatkeeper.models import Seat, SyncRun
 from seatkeeper.sync import SyncResult, sync_connection
 from seatkeeper_zoom import ZoomProvider
+from seatkeeper_zoom.transport import RetryPolicy
 from tests.conftest import TEST_ACCOUNT_ID, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from tests.zoom_server import SeededZoom
 
 #: --block-network (pyproject addopts) blocks sockets; tests of a local server lift it for 127.0.0.1 only.
 LOCALHOST_ONLY = pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])
+
+POLICY_FIELDS = frozenset(field.name for field in dataclasses.fields(RetryPolicy))
 
 #: A small account: 60 users (42 active, 12 inactive, 6 pending), 9 pages of at most 8 users.
 USERS = 60
@@ -60,18 +64,30 @@ def seeded_zoom(count: int = USERS, **kwargs: Any) -> SeededZoom:
 
 
 def fast_provider(clock: VirtualClock | None = None, **kwargs: Any) -> ZoomProvider:
-    """The real Zoom provider with small pages, and waits that cost no real time."""
+    """The real Zoom provider with small pages, and waits that cost no real time.
+
+    Keyword arguments naming a :class:`RetryPolicy` field (``max_retries``, ``timeout``...) go to its policy,
+    the others to the provider.
+    """
     clock = clock or VirtualClock()
+    policy = {name: kwargs.pop(name) for name in list(kwargs) if name in POLICY_FIELDS}
+    policy.setdefault("max_retries", 3)
     kwargs.setdefault("page_size", PAGE_SIZE)
-    kwargs.setdefault("max_retries", 3)
-    return ZoomProvider(sleep=clock.sleep, clock=clock.now, **kwargs)
+    return ZoomProvider(policy=RetryPolicy(sleep=clock.sleep, clock=clock.now, **policy), **kwargs)
 
 
 def sync_zoom(
-    engine: Engine, zoom: SeededZoom, provider: ZoomProvider, *, name: str = "zoom", when: datetime = JAN
+    engine: Engine,
+    zoom: SeededZoom,
+    provider: ZoomProvider,
+    *,
+    name: str = "zoom",
+    when: datetime = JAN,
+    allow_shrink: bool = False,
 ) -> SyncResult:
     """One sync of ``zoom``'s account through the real engine."""
-    return sync_connection(engine, ConnectionConfig(name, "zoom"), provider, zoom.settings(), now=when)
+    connection = ConnectionConfig(name, "zoom")
+    return sync_connection(engine, connection, provider, zoom.settings(), now=when, allow_shrink=allow_shrink)
 
 
 def current_seats(engine: Engine, connection: str | None = None) -> list[tuple]:

@@ -79,7 +79,9 @@ def run_sync(seatkeeper_cli, monkeypatch, tmp_path):
     ],
 )
 def test_zoom_connection_from_environment(run_sync, environment, expected):
-    assert_one_line(run_sync(environment), expected)
+    # A setting missing is found before the sync starts; the provider checks the values' form itself. Both are
+    # configuration errors (exit 2).
+    assert_one_line(run_sync(environment), expected, 2)
 
 
 @pytest.mark.parametrize(
@@ -105,13 +107,18 @@ def test_zoom_connection_from_environment(run_sync, environment, expected):
         (
             "[connections.zoom-emea]\nprovider = 'zoom'\naccount_id = 42\nclient_id = ['c']\n",
             {},
+            "account_id must be a string: write the number in quotes",
+        ),
+        (
+            "[connections.zoom-emea]\nprovider = 'zoom'\naccount_id = 'a'\nclient_id = ['c']\n",
+            {},
             "client_id must be a string",
         ),
     ],
-    ids=["empty secret in file", "secret variable empty", "misspelt setting", "wrong type"],
+    ids=["empty secret in file", "secret variable empty", "misspelt setting", "number", "wrong type"],
 )
 def test_zoom_connection_from_the_config_file(run_sync, config, environment, expected):
-    assert_one_line(run_sync(environment, config), expected)
+    assert_one_line(run_sync(environment, config), expected, code=2)
 
 
 def test_malformed_toml_never_echoes_the_file(run_sync):
@@ -147,20 +154,20 @@ def unreachable_url() -> str:
 @pytest.mark.parametrize(
     ("url", "expected", "code"),
     [
-        (unreachable_url(), "Connection refused; is the database server running, and are the host and port", 1),
+        (unreachable_url(), "Connection refused; is the database server running, and are the host and port", 3),
         (
             sa.make_url(POSTGRES_ADMIN_URL).set(database="seatkeeper_no_such_db").render_as_string(False),
             'database "seatkeeper_no_such_db" does not exist; create that database, or fix the database name',
-            1,
+            3,
         ),
         (
             sa.make_url(POSTGRES_ADMIN_URL).set(username="seatkeeper_no_such_role").render_as_string(False),
             'role "seatkeeper_no_such_role" does not exist; check the user name in the database URL',
-            1,
+            3,
         ),
         ("postgresql+psycopg2://u@127.0.0.1/db", "seatkeeper uses psycopg 3: write postgresql+psycopg://", 2),
         ("mysql://u@127.0.0.1/db", "unsupported database 'mysql'", 2),
-        ("sqlite:////proc/no-such-dir/seatkeeper.db", "cannot create the database directory", 2),
+        ("sqlite:////proc/no-such-dir/seatkeeper.db", "no seatkeeper database at /proc/no-such-dir/seatkeeper.db", 3),
     ],
     ids=["postgres port closed", "no such database", "no such role", "psycopg2", "mysql", "sqlite dir"],
 )
@@ -174,7 +181,7 @@ def test_a_file_that_is_not_a_database(seatkeeper_cli, tmp_path):
     garbage = tmp_path / "notes.db"
     garbage.write_bytes(b"these are my notes, not a database\n" * 200)
     outcome = seatkeeper_cli(fast_provider(), "--database-url", f"sqlite:///{garbage}", "licenses")
-    assert_one_line(outcome, "file is not a database; the URL points at a file that is not a SQLite database")
+    assert_one_line(outcome, "file is not a database; the URL points at a file that is not a SQLite database", 3)
 
 
 def test_a_database_from_a_newer_seatkeeper(seatkeeper_cli, tmp_path):
@@ -184,4 +191,4 @@ def test_a_database_from_a_newer_seatkeeper(seatkeeper_cli, tmp_path):
         connection.execute(sa.text("update alembic_version set version_num = '0099'"))
     engine.dispose()
     outcome = seatkeeper_cli(fast_provider(), "--database-url", url, "syncs")
-    assert_one_line(outcome, "has schema revision '0099', which this seatkeeper does not know: a newer seatkeeper")
+    assert_one_line(outcome, "has schema revision '0099', which this seatkeeper does not know: a newer seatkeeper", 3)

@@ -13,6 +13,10 @@ from .kit import LOCALHOST_ONLY, USERS, VirtualClock, fast_provider, seat_rows, 
 pytestmark = LOCALHOST_ONLY
 
 
+#: Seconds a request may take in these tests: ample for a local server, short of a trickled page (minutes).
+REQUEST_TIMEOUT = 3.0
+
+
 def later_pages(request) -> bool:
     return "next_page_token" in request.query
 
@@ -41,7 +45,16 @@ FATAL = {
         "kept answering 'too many requests'",
     ),
     "5xx retries exhausted": (lambda z: z.faults.server_error(503, times=None), "kept failing with HTTP 503"),
-    "Retry-After of an hour": (lambda z: z.faults.retry_after("seconds", 3600), "rate limit asks to wait until"),
+    "Retry-After of an hour": (
+        lambda z: z.faults.retry_after("seconds", 3600),
+        "longer than max_retry_wait (300 s): the sync stopped; try again then, or raise max_retry_wait",
+    ),
+    "endless page tokens": (lambda z: z.faults.endless_pages("active"), "more than its first page announced"),
+    "an HTML page": (lambda z: z.faults.html_page(200, when=later_pages), "with an HTML page, not JSON"),
+    "a trickled answer": (
+        lambda z: z.faults.trickle(0.05, times=1, when=later_pages),
+        f"took more than {REQUEST_TIMEOUT:g} s to answer (it was still sending)",
+    ),
     "malformed page": (lambda z: z.faults.malformed_json(when=later_pages), "with malformed JSON"),
     "token refused after renewal": (always_refuse_the_token, "Zoom refused the access token"),
 }
@@ -52,7 +65,7 @@ def check_fatal_fault(seatkeeper_cli, monkeypatch, zoom, database_url, arm, mess
         monkeypatch.setenv(name, value)
 
     def provider():  # a new one per command, as each cron run is a new process (no token carried over)
-        return fast_provider(VirtualClock(), max_retries=2)
+        return fast_provider(VirtualClock(), max_retries=2, request_timeout=REQUEST_TIMEOUT)
 
     assert seatkeeper_cli(provider(), "sync").code == 0
     seats_before = seatkeeper_cli(provider(), "licenses", "--format", "json").json()

@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from seatkeeper import db, queries
-from seatkeeper.models import metadata
+from seatkeeper.models import Seat, metadata
 
 from .kit import FEB, JAN, LOCALHOST_ONLY, fast_provider, run_rows, seeded_zoom, sync_zoom
 
@@ -81,12 +81,39 @@ def insert_first_schema_history(engine) -> None:
             connection.execute(sa.text(statement), values)
 
 
+FIRST_SCHEMA_FIELDS = ("provider", "connection", "user_id", "email", "name", "license_type", "billable", "status")
+
+
+def first_schema_seats(engine, when) -> list[dict]:
+    """The seats held at ``when``, read with the columns the first schema has (today's queries need newer ones)."""
+    connection_t, seat_t = (
+        sa.table("connection", sa.column("id"), sa.column("name"), sa.column("provider")),
+        Seat.__table__,
+    )
+    query = (
+        sa.select(
+            connection_t.c.provider,
+            connection_t.c.name.label("connection"),
+            *(seat_t.c[f] for f in FIRST_SCHEMA_FIELDS[2:]),
+        )
+        .join(connection_t, seat_t.c.connection_id == connection_t.c.id)
+        .where(queries.held_at(when))
+        .order_by(connection_t.c.provider, connection_t.c.name, seat_t.c.email, seat_t.c.seat_key)
+    )
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]
+
+
+def first_schema_fields(seats: list[dict]) -> list[dict]:
+    return [{name: seat[name] for name in FIRST_SCHEMA_FIELDS} for seat in seats]
+
+
 @LOCALHOST_ONLY
 def test_first_schema_history_answers_the_same_after_the_upgrade(database_url):
     engine = db.create_engine(database_url)
     db.upgrade(engine, "0001")
     insert_first_schema_history(engine)
-    as_of = {when: queries.seats(engine, as_of=when + timedelta(days=1)) for when in (JAN, FEB)}
+    as_of = {when: first_schema_seats(engine, when + timedelta(days=1)) for when in (JAN, FEB)}
 
     engine.dispose()
     engine = db.open_engine(database_url)  # what any command does: upgrade on open
@@ -94,7 +121,7 @@ def test_first_schema_history_answers_the_same_after_the_upgrade(database_url):
     assert db.current_revision(engine) == db.head_revision()
     assert schema_differences(engine) == []
     for when, seats in as_of.items():
-        assert queries.seats(engine, as_of=when + timedelta(days=1)) == seats
+        assert first_schema_fields(queries.seats(engine, as_of=when + timedelta(days=1))) == seats
     assert [seat["license_type"] for seat in as_of[JAN]] == ["Basic"]
     assert [seat["license_type"] for seat in as_of[FEB]] == ["Licensed"]
 
@@ -102,8 +129,8 @@ def test_first_schema_history_answers_the_same_after_the_upgrade(database_url):
         result = sync_zoom(engine, zoom, fast_provider(), when=MAR)
     assert result.ok, result.error
     assert result.counts["removed"] == 1 and result.counts["added"] == 3
-    assert [run["outcome"] for run in run_rows(engine)] == ["succeeded", "succeeded", "failed", "succeeded"]
-    assert queries.seats(engine, as_of=FEB + timedelta(days=1)) == as_of[FEB]
+    assert [run["outcome"] for run in run_rows(engine)] == ["succeeded", "succeeded", "interrupted", "succeeded"]
+    assert first_schema_fields(queries.seats(engine, as_of=FEB + timedelta(days=1))) == as_of[FEB]
     engine.dispose()
 
 

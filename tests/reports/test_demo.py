@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from seatkeeper import cli
 from seatkeeper import plugins as plugins_module
-from seatkeeper.demo import run_demo
+from seatkeeper.cli.demo import run_demo
 from seatkeeper.reports.period import last_full_month, month_of
 from tests.reports import report_plugin
 from tests.reports.history import seat

@@ -10,6 +10,7 @@ import pytest
 from seatkeeper import PermissionDenied, RateLimited, Rejected
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.fake_server import Reply
+from seatkeeper_zoom.transport import RetryPolicy
 
 from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, fake_zoom, records, sync, users_of, zoom_user
 
@@ -66,7 +67,9 @@ def test_addons_are_read_a_few_at_a_time():
     users = addon_account(active=30, inactive=4, pending=3)
     with fake_zoom([users]) as zoom:
         zoom.faults.delay(0.02, path=SETTINGS)
-        items, recorder = sync(ZoomProvider(sleep=Waits(), addon_workers=3), with_addons(zoom.settings()))
+        items, recorder = sync(
+            ZoomProvider(policy=RetryPolicy(sleep=Waits()), addon_workers=3), with_addons(zoom.settings())
+        )
 
         assert len(zoom.requests_to(SETTINGS)) == 34  # every user with an id, once; not the invitations
         assert 2 <= zoom.peak_in_flight(SETTINGS) <= 3  # concurrent, and never more than addon_workers
@@ -80,7 +83,7 @@ def test_addons_are_read_a_few_at_a_time():
 def test_without_the_setting_no_settings_are_read():
     users = addon_account(active=6)
     with fake_zoom([users]) as zoom:
-        items, _ = sync(ZoomProvider(sleep=Waits()), zoom.settings())
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits())), zoom.settings())
         assert zoom.requests_to(SETTINGS) == []
 
     assert not any("addons" in record.extras for record in records(items))
@@ -118,7 +121,7 @@ def test_retry_after_is_waited_in_full():
     users = addon_account(active=12)
     with fake_zoom([users]) as zoom:
         zoom.faults.rate_limit(path=SETTINGS, skip=5, retry_after="4")
-        items, _ = sync(ZoomProvider(sleep=waits, addon_workers=3), with_addons(zoom.settings()))
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=waits), addon_workers=3), with_addons(zoom.settings()))
 
     assert waits == [4.0]
     check_addons(items, users)
@@ -128,7 +131,7 @@ def test_a_rate_limit_that_does_not_end_stops_the_sync_and_its_threads():
     waits = Waits()
     with fake_zoom([addon_account(active=200)]) as zoom:
         zoom.faults.rate_limit(path=SETTINGS, times=None, retry_after="1")
-        provider = ZoomProvider(sleep=waits, max_retries=2, addon_workers=3)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=waits, max_retries=2), addon_workers=3)
         with pytest.raises(RateLimited, match=r"settings of user user\d+A+ .* after 3 tries"):
             settings = with_addons(zoom.settings())
             list(provider.fetch(provider.authenticate(settings), Recorder().context(settings)))
@@ -143,7 +146,7 @@ def test_a_daily_limit_on_settings_stops_at_once():
     waits = Waits()
     with fake_zoom([addon_account(active=10)]) as zoom:
         zoom.faults.rate_limit(path=SETTINGS, times=None, daily=True, retry_after=None)
-        provider = ZoomProvider(sleep=waits, addon_workers=2)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=waits), addon_workers=2)
         with pytest.raises(RateLimited, match="daily API limit"):
             settings = with_addons(zoom.settings())
             list(provider.fetch(provider.authenticate(settings), Recorder().context(settings)))
@@ -155,7 +158,7 @@ def test_a_daily_limit_on_settings_stops_at_once():
 def test_without_the_settings_scope_the_sync_fails_naming_it():
     with fake_zoom([addon_account(active=10)]) as zoom:
         zoom.revoke_scopes("user:read:settings:admin")
-        provider = ZoomProvider(sleep=Waits())
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()))
         with pytest.raises(PermissionDenied, match=r"lacks the scope user:read:settings:admin.*fetch_addons"):
             settings = with_addons(zoom.settings())
             list(provider.fetch(provider.authenticate(settings), Recorder().context(settings)))
@@ -170,7 +173,7 @@ def test_a_user_deleted_during_the_sync_is_rejected_with_its_key():
             lambda _r, _s: Reply(404, {"code": 1001, "message": f"User does not exist: {gone}."}),
             path=f"/v2/users/{gone}/settings",
         )
-        items, _ = sync(ZoomProvider(sleep=Waits()), with_addons(zoom.settings()))
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits())), with_addons(zoom.settings()))
 
     (rejected,) = [item for item in items if isinstance(item, Rejected)]
     assert rejected.key == gone
@@ -180,7 +183,7 @@ def test_a_user_deleted_during_the_sync_is_rejected_with_its_key():
 def test_settings_are_read_as_the_users_stream_in():
     # 3000 users in pages of 100: closing the stream after 30 users leaves the rest unread.
     with fake_zoom([addon_account(active=3000)]) as zoom:
-        provider = ZoomProvider(sleep=Waits(), page_size=100, addon_workers=3)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=100, addon_workers=3)
         settings = with_addons(zoom.settings())
         stream = provider.fetch(provider.authenticate(settings), Recorder().context(settings))
         first = [next(stream) for _ in range(30)]

@@ -10,6 +10,7 @@ import seatkeeper_zoom
 from seatkeeper.testing import ProviderContract
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.fake_server import Reply
+from seatkeeper_zoom.transport import RetryPolicy
 from tests.conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
 from .zoom_testkit import LOCALHOST_ONLY, Waits, account, fake_zoom
@@ -47,7 +48,7 @@ class TestZoomProviderContract(ProviderContract):
 
     @pytest.fixture
     def provider(self):
-        return ZoomProvider(sleep=Waits(), page_size=2)
+        return ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=2)
 
     @pytest.fixture
     def settings(self, zoom):

@@ -12,6 +12,7 @@ from seatkeeper.sync import sync_connection
 from seatkeeper.testing import open_database, resolve
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.fake_server import Reply
+from seatkeeper_zoom.transport import RetryPolicy
 
 from .zoom_testkit import LOCALHOST_ONLY, Waits, fake_zoom, zoom_user
 
@@ -59,7 +60,7 @@ def zoom():
 
 
 def sync(engine, zoom, snapshot: int, now: datetime):
-    provider = ZoomProvider(sleep=Waits())
+    provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()))
     settings = resolve(provider, {**zoom.settings(snapshot), "fetch_addons": "true"})
     return sync_connection(engine, CONNECTION, provider, settings, now=now)
 

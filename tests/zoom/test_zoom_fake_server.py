@@ -53,7 +53,7 @@ def list_requests(zoom: FakeZoom, status: str | None = None):
 def test_full_sync_lists_every_status_page_by_page():
     users = account(active=650, inactive=5, pending=4)
     with fake_zoom([users]) as zoom:
-        items, recorder = sync(ZoomProvider(sleep=Waits()), zoom.settings())
+        items, recorder = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits())), zoom.settings())
 
         assert zoom.tokens_issued == 1  # one token, shared by the three status threads
         assert len(list_requests(zoom, "active")) == 3  # 300 + 300 + 50
@@ -79,16 +79,49 @@ def test_status_lists_are_fetched_concurrently():
 
     with fake_zoom([account(active=3, inactive=2, pending=1)]) as zoom:
         zoom.faults.add(rendezvous, times=3, path="/v2/users")
-        items, _ = sync(ZoomProvider(sleep=Waits()), zoom.settings())
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits())), zoom.settings())
 
     assert len(users_of(items)) == 6
     assert not barrier.broken
 
 
+def round_robin(pages: dict[str, int], groups: list[list[str]]) -> list[tuple[str, int]]:
+    """``(status, page number)`` in the order the fetch yields them: page 1 of each list of a group, then 2..."""
+    order = []
+    for group in groups:
+        for number in range(1, max(pages[status] for status in group) + 1):
+            order += [(status, number) for status in group if number <= pages[status]]
+    return order
+
+
+@pytest.mark.parametrize(
+    ("workers", "groups"),
+    [(3, [["active", "inactive", "pending"]]), (2, [["active", "inactive"], ["pending"]])],
+)
+def test_the_order_of_the_users_does_not_depend_on_which_list_answers_first(workers, groups):
+    # 20 active, 12 inactive, 10 pending users, 4 a page: 5, 3 and 3 pages.
+    users = account(active=20, inactive=12, pending=10)
+    expected = [
+        status
+        for status, number in round_robin({"active": 5, "inactive": 3, "pending": 3}, groups)
+        for _ in range(min(4, {"active": 20, "inactive": 12, "pending": 10}[status] - 4 * (number - 1)))
+    ]
+    orders = []
+    for slow in ("active", "pending"):  # one run where the active list lags, one where the pending list does
+        with fake_zoom([users]) as zoom:
+            zoom.faults.delay(0.05, path="/v2/users", when=lambda r, slow=slow: r.query.get("status") == slow)
+            provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=4, workers=workers)
+            items, _ = sync(provider, zoom.settings())
+        orders.append([item.key for item in users_of(items)])
+        assert [item.status.value for item in users_of(items)] == expected
+
+    assert orders[0] == orders[1]
+
+
 def test_snapshots_are_served_under_prefixes():
     first, second = account(active=2), account(active=3, pending=1)
     with fake_zoom([first, second]) as zoom:
-        provider = ZoomProvider(sleep=Waits())
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()))
         old, _ = sync(provider, zoom.settings(0))
         new, _ = sync(provider, zoom.settings(1))
         latest, _ = sync(provider, zoom.settings())
@@ -99,7 +132,7 @@ def test_snapshots_are_served_under_prefixes():
 def test_summary_counts_the_account():
     users = [zoom_user(1), zoom_user(2, zoom_type=1), zoom_user(3, zoom_type=99), zoom_user(4, status="pending")]
     with fake_zoom([users]) as zoom:
-        session = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        session = ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(zoom.settings())
         summary = session.get("/users/summary")
 
     assert summary == {
@@ -119,7 +152,7 @@ def test_summary_counts_the_account():
 def test_token_expiry_mid_pagination_gets_one_new_token():
     with fake_zoom([account(active=30, inactive=20, pending=10)]) as zoom:
         zoom.faults.expire_tokens(after=2)
-        items, _ = sync(ZoomProvider(sleep=Waits(), page_size=5), zoom.settings())
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=5), zoom.settings())
 
         # However many threads saw the expired token, they share one replacement.
         assert zoom.tokens_issued == 2
@@ -130,7 +163,7 @@ def test_token_expiry_mid_pagination_gets_one_new_token():
 
 def test_token_is_reused_across_connections_with_the_same_credentials():
     with fake_zoom([account(active=1)]) as zoom:
-        provider = ZoomProvider(sleep=Waits())
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()))
         sync(provider, zoom.settings())
         sync(provider, zoom.settings())
 
@@ -161,7 +194,7 @@ def test_wrong_secret_is_an_authentication_error():
     with fake_zoom([account(active=1)]) as zoom:
         settings = {**zoom.settings(), "client_secret": "not-the-secret"}
         with pytest.raises(AuthenticationError, match="client id/secret"):
-            ZoomProvider(sleep=Waits()).authenticate(settings)
+            ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(settings)
         assert zoom.requests_to("/v2/users") == []  # nothing fetched with bad credentials
 
 
@@ -169,12 +202,12 @@ def test_wrong_account_id_is_named():
     with fake_zoom([account(active=1)]) as zoom:
         settings = {**zoom.settings(), "account_id": "someone-else"}
         with pytest.raises(AuthenticationError, match="Zoom rejected the account id 'someone-else'"):
-            ZoomProvider(sleep=Waits()).authenticate(settings)
+            ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(settings)
 
 
 def test_missing_scope_names_it():
     with fake_zoom([account(active=1)], scopes=("user:read:user:admin",)) as zoom:
-        provider = ZoomProvider(sleep=Waits())
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()))
         with pytest.raises(PermissionDenied, match="add the scope user:read:list_users:admin to the Zoom app"):
             list(provider.fetch(provider.authenticate(zoom.settings()), Recorder().context()))
     wait_for_no_fetch_threads()
@@ -187,7 +220,7 @@ def test_rate_limited_once_waits_retry_after():
     waits = Waits()
     with fake_zoom([account(active=3, inactive=1)]) as zoom:
         zoom.faults.rate_limit(retry_after="2")
-        items, _ = sync(ZoomProvider(sleep=waits), zoom.settings())
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=waits)), zoom.settings())
 
     assert len(users_of(items)) == 4
     assert waits == [2.0]
@@ -197,7 +230,7 @@ def test_retry_after_beyond_max_wait_stops_instead_of_waiting():
     waits = Waits()
     with fake_zoom([account(active=3)]) as zoom:
         zoom.faults.rate_limit(retry_after="3600", times=None)
-        provider = ZoomProvider(sleep=waits, max_wait=300)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=waits, max_retry_wait=300))
         with pytest.raises(RateLimited, match="asks to wait until .* UTC"):
             list(provider.fetch(provider.authenticate(zoom.settings()), Recorder().context()))
 
@@ -208,7 +241,7 @@ def test_daily_limit_without_retry_after_names_the_reset_time():
     waits = Waits()
     with fake_zoom([account(active=3)]) as zoom:
         zoom.faults.rate_limit(daily=True, retry_after=None, times=None)
-        provider = ZoomProvider(sleep=waits)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=waits))
         with pytest.raises(RateLimited) as raised:
             list(provider.fetch(provider.authenticate(zoom.settings()), Recorder().context()))
 
@@ -223,7 +256,7 @@ def test_dropped_connection_is_retried():
     waits = Waits()
     with fake_zoom([account(active=4)]) as zoom:
         zoom.faults.drop_connection(times=2, when=lambda r: r.query.get("status") == "active")
-        items, _ = sync(ZoomProvider(sleep=waits), zoom.settings())
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=waits)), zoom.settings())
 
     assert len(users_of(items)) == 4
     assert waits == [0.5, 1.0]
@@ -233,7 +266,7 @@ def test_answer_broken_off_mid_body_is_retried():
     waits = Waits()
     with fake_zoom([account(active=4)]) as zoom:
         zoom.faults.truncate_body(when=lambda r: r.query.get("status") == "active")
-        items, _ = sync(ZoomProvider(sleep=waits), zoom.settings())
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=waits)), zoom.settings())
 
     assert len(users_of(items)) == 4
     assert waits == [0.5]
@@ -243,7 +276,7 @@ def test_server_errors_outlasting_retries_make_the_provider_unavailable():
     waits = Waits()
     with fake_zoom([account(active=4)]) as zoom:
         zoom.faults.server_error(503, times=None)
-        provider = ZoomProvider(sleep=waits, max_retries=3)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=waits, max_retries=3))
         with pytest.raises(ProviderUnavailable) as raised:
             list(provider.fetch(provider.authenticate(zoom.settings()), Recorder().context()))
         host = zoom.base_url.removeprefix("http://")
@@ -267,7 +300,7 @@ def test_refused_connection_names_the_host():
         "oauth_url": f"http://127.0.0.1:{port}/oauth/token",
     }
     with pytest.raises(ProviderUnavailable) as raised:
-        ZoomProvider(sleep=waits, max_retries=2).authenticate(settings)
+        ZoomProvider(policy=RetryPolicy(sleep=waits, max_retries=2)).authenticate(settings)
 
     assert str(raised.value) == f"could not reach 127.0.0.1:{port}: connection refused"
     assert waits == [0.5, 1.0]
@@ -287,7 +320,7 @@ def test_unknown_host_fails_at_once(monkeypatch):
     }
 
     with pytest.raises(ProviderUnavailable) as raised:
-        ZoomProvider(sleep=waits).authenticate(settings)
+        ZoomProvider(policy=RetryPolicy(sleep=waits)).authenticate(settings)
 
     assert str(raised.value) == "could not reach zoom.invalid: the host name does not resolve (DNS)"
     assert waits == []  # a typo in the URL will not fix itself
@@ -297,7 +330,7 @@ def test_failure_in_one_list_aborts_the_whole_fetch():
     broken = Reply(400, {"code": 300, "message": "Invalid field."})
     with fake_zoom([account(active=900, inactive=2, pending=2)]) as zoom:
         zoom.faults.add(lambda _r, _s: broken, when=lambda r: r.query.get("status") == "inactive")
-        provider = ZoomProvider(sleep=Waits(), page_size=10)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=10)
         with pytest.raises(
             ProviderError, match=r"refused page 1 of the inactive users .* Invalid field\. \(code 300\)"
         ):
@@ -309,7 +342,7 @@ def test_failure_in_one_list_aborts_the_whole_fetch():
 
 def test_stopping_early_stops_the_threads():
     with fake_zoom([account(active=3000, inactive=3000, pending=3000)]) as zoom:
-        provider = ZoomProvider(sleep=Waits(), page_size=10)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=10)
         stream = provider.fetch(provider.authenticate(zoom.settings()), Recorder().context())
         first = [next(stream) for _ in range(25)]
         stream.close()
@@ -329,7 +362,7 @@ def test_repeated_page_token_is_bad_data():
 
     with fake_zoom([account(active=3)]) as zoom:
         zoom.faults.add(same_token_forever, times=None, path="/v2/users")
-        provider = ZoomProvider(sleep=Waits(), workers=1)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), workers=1)
         with pytest.raises(BadProviderData, match="next_page_token it had already given"):
             list(provider.fetch(provider.authenticate(zoom.settings()), Recorder().context()))
 
@@ -337,7 +370,7 @@ def test_repeated_page_token_is_bad_data():
 def test_unmappable_users_are_rejected_not_fatal():
     users = [zoom_user(1), zoom_user(2, type="2"), {"type": 1, "first_name": "Nobody"}, zoom_user(4, last_login_time=7)]
     with fake_zoom([users]) as zoom:
-        items, _ = sync(ZoomProvider(sleep=Waits()), zoom.settings())
+        items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits())), zoom.settings())
 
     rejected = [item for item in items if isinstance(item, Rejected)]
     assert len(records(items)) == 1 and len(rejected) == 3
@@ -358,7 +391,7 @@ def test_fake_server_speaks_zoom_error_shapes():
 def test_closing_the_session_mid_fetch_ends_the_fetch():
     outcome: list[BaseException | None] = []
     with fake_zoom([account(active=3000, inactive=3000)]) as zoom:
-        provider = ZoomProvider(sleep=Waits(), page_size=10)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=10)
         session = provider.authenticate(zoom.settings())
         stream = provider.fetch(session, Recorder().context())
         next(stream)
@@ -384,7 +417,7 @@ def test_closing_the_session_mid_fetch_ends_the_fetch():
 def test_a_401_that_is_not_about_the_token_is_not_retried():
     with fake_zoom([account(active=2)]) as zoom:
         zoom.faults.add(lambda _r, _s: Reply(401, {"code": 401, "message": "Unauthorized request."}), path="/v2/users")
-        provider = ZoomProvider(sleep=Waits(), workers=1)
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()), workers=1)
         with pytest.raises(AuthenticationError) as raised:
             list(provider.fetch(provider.authenticate(zoom.settings()), Recorder().context()))
         assert zoom.tokens_issued == 1
@@ -402,11 +435,11 @@ def test_plan_usage_is_derived_from_the_users_unless_given():
     users = [zoom_user(1), zoom_user(2), zoom_user(3, zoom_type=1), zoom_user(4, status="pending")]
     given = {"plan_base": {"type": "yearly", "hosts": 10, "usage": 2}}
     with fake_zoom([users]) as derived, fake_zoom([users, users], plans=[given, None]) as explicit:
-        derived_session = ZoomProvider(sleep=Waits()).authenticate(derived.settings())
+        derived_session = ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(derived.settings())
         assert derived_session.get("/accounts/me/plans/usage") == {
             "plan_base": {"type": "monthly", "hosts": 3, "usage": 2, "pending": 1}
         }
-        provider = ZoomProvider(sleep=Waits())
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()))
         assert provider.authenticate(explicit.settings(0)).get("/accounts/me/plans/usage") == given
         free = requests.get(
             explicit.api_url(1) + "/accounts/me/plans/usage",
@@ -422,7 +455,7 @@ def test_plan_usage_is_derived_from_the_users_unless_given():
 def test_user_settings_serve_the_feature_entry_which_the_list_leaves_out():
     users = [zoom_user(1, feature={"webinar": True, "webinar_capacity": 500}), zoom_user(2, status="pending")]
     with fake_zoom([users]) as zoom:
-        session = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        session = ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(zoom.settings())
         listed = session.get("/users", {"status": "active"})["users"]
         settings = session.get(f"/users/{users[0]['id']}/settings")
         by_email = session.get("/users/user00001@example.com/settings")
@@ -437,7 +470,7 @@ def test_user_settings_serve_the_feature_entry_which_the_list_leaves_out():
 
 def test_faults_switch_scopes_off_and_answer_as_a_free_account():
     with fake_zoom([account(active=2)]) as zoom:
-        session = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        session = ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(zoom.settings())
         zoom.faults.missing_scope("user:read:summary:admin", path="/v2/users/summary", code=4700)
         zoom.faults.free_account(times=1)
         with pytest.raises(PermissionDenied, match="user:read:summary:admin"):
@@ -454,7 +487,7 @@ def test_routes_with_a_variable_part_are_matched_and_counted():
     users = account(active=4)
     with fake_zoom([users]) as zoom:
         zoom.faults.delay(0.05, path="/v2/users/{userId}/settings")
-        session = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        session = ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(zoom.settings())
         threads = [threading.Thread(target=session.get, args=(f"/users/{user['id']}/settings",)) for user in users[:3]]
         for thread in threads:
             thread.start()
@@ -495,7 +528,7 @@ PLANS = "/v2/accounts/me/plans/usage"
 def test_optional_calls_that_fail_are_warnings_not_failures(arrange, warning):
     with fake_zoom([account(active=3, pending=1)]) as zoom:
         arrange(zoom)
-        items, recorder = sync(ZoomProvider(sleep=Waits(), max_retries=1), zoom.settings())
+        items, recorder = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits(), max_retries=1)), zoom.settings())
 
     assert len(records(items)) == 4
     assert len(recorder.warnings) == 1 and recorder.warnings[0].startswith(warning), recorder.warnings

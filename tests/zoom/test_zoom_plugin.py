@@ -15,6 +15,7 @@ from seatkeeper import ConfigError, DemoSnapshot, SeatStatus, Setting
 from seatkeeper.plugins import Plugins
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.demo import DEMO_CREDENTIALS, account_snapshots, demo_snapshots, load_demo_data, snapshot_dates
+from seatkeeper_zoom.transport import RetryPolicy
 
 from .zoom_testkit import LOCALHOST_ONLY, plans_of, records, sync, users_of
 
@@ -37,13 +38,24 @@ def test_register_providers_offers_one_provider():
 def test_settings():
     assert (ZoomProvider.name, ZoomProvider.title) == ("zoom", "Zoom")
     settings = {setting.name: setting for setting in ZoomProvider.settings}
-    assert list(settings) == ["account_id", "client_id", "client_secret", "api_url", "oauth_url", "fetch_addons"]
+    assert list(settings) == [
+        "account_id",
+        "client_id",
+        "client_secret",
+        "api_url",
+        "oauth_url",
+        "fetch_addons",
+        "max_retry_wait",
+        "request_timeout",
+    ]
     assert all(isinstance(setting, Setting) for setting in settings.values())
     assert [name for name, setting in settings.items() if setting.secret] == ["client_secret"]
     assert [name for name, setting in settings.items() if not setting.required] == [
         "api_url",
         "oauth_url",
         "fetch_addons",
+        "max_retry_wait",
+        "request_timeout",
     ]
     assert {name: setting.env for name, setting in settings.items()} == {
         "account_id": "ZOOM_ACCOUNT_ID",
@@ -52,10 +64,14 @@ def test_settings():
         "api_url": "ZOOM_API_URL",
         "oauth_url": "ZOOM_OAUTH_URL",
         "fetch_addons": "ZOOM_FETCH_ADDONS",
+        "max_retry_wait": "ZOOM_MAX_RETRY_WAIT",
+        "request_timeout": "ZOOM_REQUEST_TIMEOUT",
     }
     assert settings["api_url"].default == "https://api.zoom.us/v2"
     assert settings["oauth_url"].default == "https://zoom.us/oauth/token"
     assert settings["fetch_addons"].default == "false"
+    # No default of their own: the provider's RetryPolicy holds it, so it is written once.
+    assert settings["max_retry_wait"].default is None and settings["request_timeout"].default is None
 
 
 @pytest.mark.parametrize(
@@ -81,7 +97,7 @@ def test_constructor_checks_its_arguments():
     with pytest.raises(ValueError, match="page_size"):
         ZoomProvider(page_size=0)
     with pytest.raises(ValueError, match="max_retries"):
-        ZoomProvider(max_retries=-1)
+        ZoomProvider(policy=RetryPolicy(max_retries=-1))
 
 
 # ---- the demo ------------------------------------------------------------------------------------------

@@ -8,7 +8,13 @@ import pytest
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 from urllib3.response import HTTPResponse
 
-from seatkeeper_zoom.transport import ZoomRetry, describe_network_error, is_daily_limit, parse_retry_after_value
+from seatkeeper_zoom.transport import (
+    RetryPolicy,
+    ZoomRetry,
+    describe_network_error,
+    is_daily_limit,
+    parse_retry_after_value,
+)
 
 from .zoom_testkit import Waits, at
 
@@ -20,9 +26,10 @@ def response(status: int, **headers: str) -> HTTPResponse:
 
 
 def retry(**kwargs) -> ZoomRetry:
+    """A ZoomRetry following a policy with these fields (5 retries, recorded waits, a fixed clock by default)."""
     kwargs.setdefault("sleep", Waits())
     kwargs.setdefault("clock", lambda: NOW)
-    return ZoomRetry(5, **kwargs)
+    return ZoomRetry(RetryPolicy(**kwargs))
 
 
 @pytest.mark.parametrize(
@@ -52,14 +59,14 @@ def test_unreadable_retry_after_falls_back_to_backoff(value):
         retry().parse_retry_after(value)
 
 
-def test_new_keeps_the_injected_sleep_clock_and_max_wait():
+def test_new_keeps_the_policy():
     waits = Waits()
-    original = retry(sleep=waits, max_wait=42)
+    original = retry(sleep=waits, max_retry_wait=42)
 
     copy = original.increment("GET", "/v2/users", response=response(503))
 
     assert type(copy) is ZoomRetry
-    assert (copy.sleep_function, copy.clock, copy.max_wait) == (waits, original.clock, 42)
+    assert copy.policy is original.policy and (copy.policy.sleep, copy.policy.max_retry_wait) == (waits, 42)
     assert copy.total == 4 and copy.allowed_methods == original.allowed_methods
 
 
@@ -76,7 +83,7 @@ def test_waits_go_through_the_injected_sleep_never_shorter_than_retry_after():
 
 def test_backoff_is_exponential_and_capped():
     waits = Waits()
-    current = ZoomRetry(10, sleep=waits, backoff_factor=0.5, backoff_max=5)
+    current = retry(sleep=waits, max_retries=10, backoff_factor=0.5, backoff_max=5)
     for _ in range(6):
         current = current.increment("GET", "/v2/users", response=response(503))
         current.sleep()
@@ -98,10 +105,10 @@ def test_daily_limit_is_never_retried():
         retry().increment("GET", "/v2/users", response=daily)
 
 
-def test_a_wait_longer_than_max_wait_is_not_retried():
+def test_a_wait_longer_than_max_retry_wait_is_not_retried():
     with pytest.raises(MaxRetryError):
-        retry(max_wait=60).increment("GET", "/v2/users", response=response(429, **{"Retry-After": "61"}))
-    assert retry(max_wait=60).increment("GET", "/v2/users", response=response(429, **{"Retry-After": "60"}))
+        retry(max_retry_wait=60).increment("GET", "/v2/users", response=response(429, **{"Retry-After": "61"}))
+    assert retry(max_retry_wait=60).increment("GET", "/v2/users", response=response(429, **{"Retry-After": "60"}))
 
 
 def test_token_post_and_the_zoom_statuses_are_retried():

@@ -13,6 +13,7 @@ import yaml
 from seatkeeper import ConfigError, ProviderError
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.fake_server import Reply
+from seatkeeper_zoom.transport import RetryPolicy
 from tests.conftest import CASSETTES, SCRUBBED, TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
 from .zoom_testkit import LOCALHOST_ONLY, Recorder, Waits, account, chain_text, fake_zoom, sync, users_of
@@ -117,7 +118,7 @@ def test_errors_never_contain_the_secret_or_a_token(arrange, caplog):
     with fake_zoom([account(active=3, inactive=1, pending=1)]) as zoom:
         overrides = arrange(zoom)
         settings = {**zoom.settings(), **(overrides if isinstance(overrides, dict) else {})}
-        error = failure(ZoomProvider(sleep=Waits(), max_retries=1), settings)
+        error = failure(ZoomProvider(policy=RetryPolicy(sleep=Waits(), max_retries=1)), settings)
         tokens = list(zoom.issued_tokens)
 
     text = chain_text(error) + "".join(traceback.format_exception(error)) + caplog.text
@@ -128,7 +129,7 @@ def test_errors_never_contain_the_secret_or_a_token(arrange, caplog):
 def test_credentials_echoed_by_the_server_are_masked():
     with fake_zoom([account(active=1)]) as zoom:
         zoom.faults.add(echo_secrets_in_token_error, path="/oauth/token")
-        error = failure(ZoomProvider(sleep=Waits()), zoom.settings())
+        error = failure(ZoomProvider(policy=RetryPolicy(sleep=Waits())), zoom.settings())
 
     assert str(error) == "Zoom refused to issue an access token: nope for *** / Basic *** / *** (invalid_scope)"
 
@@ -137,7 +138,7 @@ def test_credentials_echoed_by_the_server_are_masked():
 def test_objects_and_logs_of_a_sync_do_not_show_credentials(caplog):
     caplog.set_level(logging.DEBUG)
     with fake_zoom([account(active=3)]) as zoom:
-        provider = ZoomProvider(sleep=Waits())
+        provider = ZoomProvider(policy=RetryPolicy(sleep=Waits()))
         session = provider.authenticate(zoom.settings())
         items, _ = sync(provider, zoom.settings())
         tokens = list(zoom.issued_tokens)
@@ -152,7 +153,7 @@ def test_malformed_secret_is_refused_without_echoing_it(bad):
     settings = {"account_id": "a", "client_id": "b", "client_secret": bad + "-" + TEST_CLIENT_SECRET}
 
     with pytest.raises(ConfigError) as raised:
-        ZoomProvider(sleep=Waits()).authenticate(settings)
+        ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(settings)
 
     assert_clean(chain_text(raised.value), [])
     assert "client_secret" in str(raised.value)
@@ -167,7 +168,7 @@ def test_a_url_with_credentials_is_refused_without_echoing_them():
     }
 
     with pytest.raises(ConfigError) as raised:
-        ZoomProvider(sleep=Waits()).authenticate(settings)
+        ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(settings)
 
     assert TEST_CLIENT_SECRET not in chain_text(raised.value)
 
@@ -181,7 +182,7 @@ def test_recording_a_sync_scrubs_the_credentials(vcr_config, tmp_path):
     cassette_path = tmp_path / "recorded.yaml"
     with fake_zoom([account(active=3, inactive=1, pending=1)]) as zoom:
         with vcr.VCR(**vcr_config).use_cassette(str(cassette_path), record_mode="all"):
-            items, _ = sync(ZoomProvider(sleep=Waits(), page_size=2, workers=1), zoom.settings())
+            items, _ = sync(ZoomProvider(policy=RetryPolicy(sleep=Waits()), page_size=2, workers=1), zoom.settings())
         tokens = list(zoom.issued_tokens)
 
     text = cassette_path.read_text(encoding="utf-8")

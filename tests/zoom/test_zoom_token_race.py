@@ -6,6 +6,7 @@ import pytest
 
 from seatkeeper import AuthenticationError
 from seatkeeper_zoom.provider import ZoomProvider
+from seatkeeper_zoom.transport import RetryPolicy
 
 from .zoom_testkit import LOCALHOST_ONLY, Waits, account, fake_zoom
 
@@ -20,7 +21,7 @@ def stale_first(tokens, stale: str):
 @LOCALHOST_ONLY
 def test_a_request_with_an_already_replaced_token_retries_with_the_new_one_and_keeps_its_renewal():
     with fake_zoom([account(active=3)]) as zoom:
-        client = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        client = ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(zoom.settings())
         stale = client.tokens.token()
         zoom.expire_tokens()  # Zoom expires the first token ...
         client.tokens.invalidate(stale)  # ... and another thread has already fetched a new one
@@ -39,7 +40,7 @@ def test_a_request_with_an_already_replaced_token_retries_with_the_new_one_and_k
 @LOCALHOST_ONLY
 def test_a_token_refused_right_after_renewal_still_fails_after_one_renewal():
     with fake_zoom([account(active=3)]) as zoom:
-        client = ZoomProvider(sleep=Waits()).authenticate(zoom.settings())
+        client = ZoomProvider(policy=RetryPolicy(sleep=Waits())).authenticate(zoom.settings())
         zoom.faults.expire_tokens(after=0)  # the first try's token expires ...
         zoom.faults.expire_tokens(after=1)  # ... and so does the renewed one
         with pytest.raises(AuthenticationError, match="even after a new one was issued"):

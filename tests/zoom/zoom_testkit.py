@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,8 +14,11 @@ import pytest
 
 from seatkeeper import FetchContext, Rejected, SeatPlan, SeatRecord
 from seatkeeper_zoom import ZoomProvider
-from seatkeeper_zoom.fake_server import FakeZoom
+from seatkeeper_zoom.transport import RetryPolicy
 from tests.conftest import TEST_ACCOUNT_ID, TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from tests.zoom_server import FaultyZoom
+
+POLICY_FIELDS = frozenset(field.name for field in dataclasses.fields(RetryPolicy))
 
 #: --block-network (pyproject addopts) blocks every socket; tests of the local fake server lift it for
 #: 127.0.0.1 only, through pytest-recording's block_network mark.
@@ -86,12 +90,12 @@ def plans_of(items: Iterable[Any]) -> dict[str, SeatPlan]:
     return {item.plan: item for item in items if isinstance(item, SeatPlan)}
 
 
-def fake_zoom(snapshots: Sequence[Sequence[dict]], **kwargs: Any) -> FakeZoom:
-    """A FakeZoom (not started) holding the test credentials."""
+def fake_zoom(snapshots: Sequence[Sequence[dict]], **kwargs: Any) -> FaultyZoom:
+    """A FaultyZoom (the demo's server with faults; not started) holding the test credentials."""
     kwargs.setdefault("account_id", TEST_ACCOUNT_ID)
     kwargs.setdefault("client_id", TEST_CLIENT_ID)
     kwargs.setdefault("client_secret", TEST_CLIENT_SECRET)
-    return FakeZoom(snapshots, **kwargs)
+    return FaultyZoom(snapshots, **kwargs)
 
 
 def zoom_user(number: int, *, status: str = "active", zoom_type: int = 2, **fields: Any) -> dict:
@@ -155,8 +159,13 @@ def cassette_provider(**kwargs) -> ZoomProvider:
     real connection classes for every thread, so a concurrent request can escape the cassette (or, when
     recording, go unrecorded): kevin1024/vcrpy#212, #849. The concurrent fetch is tested against the fake
     server instead (test_zoom_fake_server.py).
+
+    Keyword arguments naming a :class:`RetryPolicy` field (``sleep``, ``clock``, ``max_retries``...) go to its
+    policy (waits are recorded, not slept, by default), the others to the provider.
     """
-    kwargs.setdefault("sleep", Waits())
+    policy = {name: kwargs.pop(name) for name in list(kwargs) if name in POLICY_FIELDS}
+    policy.setdefault("sleep", Waits())
+    kwargs["policy"] = RetryPolicy(**policy)
     kwargs.setdefault("workers", 1)
     kwargs.setdefault("addon_workers", 1)
     return ZoomProvider(**kwargs)

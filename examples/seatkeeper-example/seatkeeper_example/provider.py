@@ -13,7 +13,7 @@ from seatkeeper import AuthenticationError, BadProviderData, ConfigError, Provid
 PLANS = {"free": ("Free", False), "pro": ("Pro", True), "business": ("Business", True)}
 
 
-class ExampleChat(Provider):
+class ExampleChat(Provider[dict]):
     """Seats of an Example Chat workspace: one per member, priced by plan."""
 
     name = "example"

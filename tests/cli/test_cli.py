@@ -158,8 +158,9 @@ def test_demo_without_demo_data_says_so(cli_run, tmp_path):
     assert "no installed provider offers demo data" in err
 
 
-def test_toml_booleans_and_numbers_reach_the_provider_as_strings(tmp_path, monkeypatch):
+def test_toml_booleans_reach_the_provider_as_strings_and_numbers_are_refused(tmp_path, monkeypatch):
     from seatkeeper.config import ConnectionConfig, load_config, resolve_settings
+    from seatkeeper.errors import ConfigError
     from tests.throwaway_plugin import ListProvider
 
     path = write_config(
@@ -170,7 +171,8 @@ def test_toml_booleans_and_numbers_reach_the_provider_as_strings(tmp_path, monke
     settings = resolve_settings(config.connections["x"], ListProvider(), config)
     assert settings["region"] == "true"
     numeric = ConnectionConfig("y", "listprovider", {"token_env": "T", "region": 42})
-    assert resolve_settings(numeric, ListProvider(), config)["region"] == "42"
+    with pytest.raises(ConfigError, match='region must be a string: write the number in quotes, region = "..."'):
+        resolve_settings(numeric, ListProvider(), config)
 
 
 def test_status_filter_is_checked(cli_run, provider, monkeypatch):

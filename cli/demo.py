@@ -13,13 +13,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import db, paths
-from .config import ConnectionConfig, load_config
-from .errors import SeatkeeperError
-from .plugins import Plugins
-from .reports.generate import write_demo_reports
-from .reports.settings import report_settings
-from .sync import sync_connection
+from seatkeeper import db, paths
+from seatkeeper.config import ConnectionConfig, load_config
+from seatkeeper.errors import ConfigError, SeatkeeperError
+from seatkeeper.plugins import Plugins
+from seatkeeper.reports.generate import write_demo_reports
+from seatkeeper.reports.settings import report_settings
+from seatkeeper.sync import sync_connection
 
 DATABASE_NAME = "seatkeeper-demo.db"
 DEMO_STALE_AFTER_DAYS = 35
@@ -40,9 +40,21 @@ class DemoOutcome:
         return f"sqlite:///{self.database_path}"
 
 
+def demo_directory(directory: Path | None = None) -> Path:
+    """The demo's folder (default: the data dir's ``demo/``), created; a ConfigError if it cannot be."""
+    directory = directory or paths.data_dir() / "demo"
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"--directory {directory} is a file, not a folder: give a folder for the demo database")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in the way further up, no permission
+        raise ConfigError(f"cannot use {directory} for the demo: {error.strerror or error}") from None
+    return directory
+
+
 def fresh_database(directory: Path) -> Path:
     """An empty demo database file in ``directory`` (an earlier demo's file is replaced)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = demo_directory(directory)
     path = directory / DATABASE_NAME
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -51,7 +63,7 @@ def fresh_database(directory: Path) -> Path:
 
 def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: Console | None = None) -> DemoOutcome:
     """Sync every provider's demo snapshots into a fresh demo database, then write its config and reports."""
-    directory = directory or paths.data_dir() / "demo"
+    directory = demo_directory(directory)
     outcome = DemoOutcome(fresh_database(directory))
     engine = db.open_engine(outcome.database_url)
     prices: dict[str, tuple[str, dict[str, float]]] = {}

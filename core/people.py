@@ -1,0 +1,138 @@
+"""Matching each tool's accounts to the organisation's people: primary emails, aliases, plus-addressing, domains.
+
+The people come from the directory connections (providers with ``directory = True``: an identity provider, an
+HR export). The ``[people]`` table of the config file says which connections are directories and what the
+company's domains are::
+
+    [people]
+    directories = ["hr"]                       # default: every connection whose provider is a directory
+    domains = ["acme.com"]                     # the company's own; other domains are external accounts
+    domain_aliases = { "acme.co.uk" = "acme.com" }
+
+    [people.aliases]                           # accounts no rule can tell, each to a person's primary email
+    "s.costa@acme.com" = "sam.costa@acme.com"
+
+Nothing fuzzy goes into a figure: an account is a person's only by an exact rule. Name-based guesses are
+offered by :meth:`Directory.possible_matches`, for review only.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Config
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class MatchingRules:
+    """How account emails are matched to people (the config file's ``[people]`` table)."""
+
+    directories: tuple[str, ...] | None = None  # None: every connection of a directory provider
+    domains: frozenset[str] = frozenset()
+    domain_aliases: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def canonical(self, email: str) -> str:
+        """``email`` as matching compares it: lower-cased, without a ``+tag``, its domain's alias replaced."""
+        local, at, domain = email.strip().lower().partition("@")
+        if not at:
+            return local
+        local = local.split("+", 1)[0]
+        domain = self.domain_aliases.get(domain, domain)
+        return f"{local}@{domain}"
+
+    def is_external(self, email: str) -> bool:
+        """Whether ``email`` is outside the company's domains (never, when no domains are configured)."""
+        if not self.domains:
+            return False
+        return self.canonical(email).rpartition("@")[2] not in self.domains
+
+
+def matching_rules(config: Config) -> MatchingRules:
+    """The ``[people]`` table of ``config`` as :class:`MatchingRules`; a ConfigError naming what to fix."""
+    table = config.raw.get("people", {})
+    where = f"config file {config.path}: [people]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(table) - {"directories", "domains", "domain_aliases", "aliases"}
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {sorted(unknown)[0]!r} (keys: directories, domains, domain_aliases, aliases)"
+        )
+    directories = table.get("directories")
+    if directories is not None and not _texts(directories):
+        raise ConfigError(f'{where}: directories must be a list of connection names, e.g. directories = ["hr"]')
+    domains = table.get("domains", [])
+    if not _texts(domains):
+        raise ConfigError(f'{where}: domains must be a list of domains, e.g. domains = ["acme.com"]')
+    domain_aliases = _email_table(table.get("domain_aliases", {}), f"{where}.domain_aliases", domains_only=True)
+    aliases = _email_table(table.get("aliases", {}), f"{where}.aliases", domains_only=False)
+    return MatchingRules(
+        directories=tuple(directories) if directories is not None else None,
+        domains=frozenset(domain.strip().lower() for domain in domains),
+        domain_aliases=domain_aliases,
+        aliases=aliases,
+    )
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value)
+
+
+def _email_table(value: Any, where: str, *, domains_only: bool) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        example = '"acme.co.uk" = "acme.com"' if domains_only else '"s.costa@acme.com" = "sam.costa@acme.com"'
+        raise ConfigError(f"{where} must be a table of text, e.g. {example}")
+    table = {key.strip().lower(): target.strip().lower() for key, target in value.items()}
+    if not domains_only:
+        bad = next((text for pair in table.items() for text in pair if "@" not in text), None)
+        if bad is not None:
+            raise ConfigError(f"{where}: {bad!r} is not an email address")
+    return table
+
+
+class Directory:
+    """The people of the directories at one moment, indexed for matching accounts to them.
+
+    ``people`` are rows as :func:`seatkeeper.queries.people` returns them (``email``, ``aliases``, ``name`` ...).
+    """
+
+    def __init__(self, people: Iterable[Mapping[str, Any]], rules: MatchingRules):
+        self.rules = rules
+        self.people: list[Mapping[str, Any]] = list(people)
+        self._by_email: dict[str, Mapping[str, Any]] = {}
+        for person in self.people:
+            for email in (person["email"], *(person.get("aliases") or ())):
+                self._by_email.setdefault(rules.canonical(email), person)
+
+    def __bool__(self) -> bool:
+        return bool(self.people)
+
+    def person_of(self, email: str | None) -> Mapping[str, Any] | None:
+        """The person an account's ``email`` belongs to, by an exact rule; None when no rule matches."""
+        if not email:
+            return None
+        email = email.strip().lower()
+        target = self.rules.aliases.get(email)
+        if target is not None:
+            return self._by_email.get(self.rules.canonical(target))
+        return self._by_email.get(self.rules.canonical(email))
+
+    def possible_matches(self, name: str | None, email: str | None) -> list[Mapping[str, Any]]:
+        """People whose name matches an unmatched account's name or email's local part: for review, never counted."""
+        wanted = {_folded(name)} if name else set()
+        if email:
+            local = email.partition("@")[0].split("+", 1)[0]
+            wanted.add(_folded(local.replace(".", " ").replace("_", " ").replace("-", " ")))
+        wanted.discard("")
+        return [person for person in self.people if person.get("name") and _folded(person["name"]) in wanted]
+
+
+def _folded(text: str) -> str:
+    """Text compared without case, accents or extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().split())

@@ -1,0 +1,75 @@
+"""Matching accounts to people: exact rules only (primary email, aliases, plus-addressing, domains, alias table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seatkeeper.config import Config
+from seatkeeper.errors import ConfigError
+from seatkeeper.people import Directory, MatchingRules, matching_rules
+
+PEOPLE = [
+    {"email": "sam.costa@acme.com", "aliases": ["s.costa@acme.com"], "name": "Sam Costa"},
+    {"email": "ana@acme.com", "aliases": [], "name": "Ana Müller"},
+]
+RULES = MatchingRules(
+    domains=frozenset({"acme.com"}),
+    domain_aliases={"acme.co.uk": "acme.com"},
+    aliases={"costa.sam@gmail.com": "sam.costa@acme.com"},
+)
+
+
+@pytest.mark.parametrize(
+    ("email", "who"),
+    [
+        ("sam.costa@acme.com", "sam.costa@acme.com"),
+        ("S.Costa@ACME.com", "sam.costa@acme.com"),  # a directory alias, any case
+        ("sam.costa+zoom@acme.com", "sam.costa@acme.com"),  # plus-addressing
+        ("sam.costa@acme.co.uk", "sam.costa@acme.com"),  # a domain alias
+        ("costa.sam@gmail.com", "sam.costa@acme.com"),  # the explicit alias table
+        ("ana@acme.com", "ana@acme.com"),
+        ("sam@acme.com", None),  # nothing fuzzy
+        (None, None),
+    ],
+)
+def test_an_account_is_a_persons_by_exact_rules_only(email, who):
+    person = Directory(PEOPLE, RULES).person_of(email)
+    assert (person["email"] if person else None) == who
+
+
+def test_external_accounts_are_outside_the_company_domains_after_aliases():
+    assert RULES.is_external("contractor@agency.io")
+    assert not RULES.is_external("someone@acme.co.uk")
+    assert not MatchingRules().is_external("anyone@anywhere.io")  # no domains configured: nobody is external
+
+
+def test_name_guesses_are_offered_for_review_only():
+    directory = Directory(PEOPLE, RULES)
+    assert directory.person_of("ana.muller@agency.io") is None
+    assert [p["email"] for p in directory.possible_matches("ANA MULLER", "ana.muller@agency.io")] == ["ana@acme.com"]
+
+
+def test_the_people_table_is_read_strictly():
+    config = Config(
+        path=Path("seatkeeper.toml"),
+        raw={
+            "people": {
+                "directories": ["hr"],
+                "domains": ["Acme.com"],
+                "domain_aliases": {"ACME.co.uk": "acme.com"},
+                "aliases": {"S.Costa@x.com": "sam.costa@acme.com"},
+            }
+        },
+    )
+    rules = matching_rules(config)
+    assert rules.directories == ("hr",) and rules.domains == {"acme.com"}
+    assert rules.domain_aliases == {"acme.co.uk": "acme.com"} and rules.aliases == {
+        "s.costa@x.com": "sam.costa@acme.com"
+    }
+    with pytest.raises(ConfigError, match="unknown key 'domain'"):
+        matching_rules(Config(path=Path("x"), raw={"people": {"domain": ["acme.com"]}}))
+    with pytest.raises(ConfigError, match="'nobody' is not an email address"):
+        matching_rules(Config(path=Path("x"), raw={"people": {"aliases": {"nobody": "sam@acme.com"}}}))
+    assert matching_rules(Config(path=Path("x"))) == MatchingRules()
