@@ -185,11 +185,13 @@ def test_csv_connections_priced_by_connection_name(seatkeeper_cli, seatkeeper_pl
         f"""
 [connections.figma]
 provider = "csv"
+application = "Figma"
 path = "{tmp_path / "figma.csv"}"
 billable_types = "Full seat, Dev seat"
 
 [connections.slack]
 provider = "csv"
+application = "Slack"
 path = "{tmp_path / "slack.csv"}"
 billable_types = "Pro"
 
