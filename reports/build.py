@@ -443,6 +443,7 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
             types = {line.license_type for line in connection.license_types}
             held[provider.provider].update(types)
             held[connection.connection].update(types)
+            held[connection.application].update(types)
             unpriced = {
                 line.license_type for line in connection.license_types if line.billable and line.unit_price is None
             }
@@ -465,6 +466,7 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
             )
     provider_names = sorted({provider.provider for provider in providers})
     connection_names = sorted({c.connection for provider in providers for c in provider.connections})
+    application_names = sorted({c.application for provider in providers for c in provider.connections})
     for name, prices in sorted(settings.prices.items()):
         # A filtered report cannot tell a misspelt name from one for seats it leaves out; with a provider
         # filter, the provider's own table and its connections' tables still hold every seat they price.
@@ -473,8 +475,9 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
         if name not in held:
             _warn(
                 warnings,
-                f"[prices.{name}] matches no provider or connection in this report "
-                f"(providers: {', '.join(provider_names)}; connections: {', '.join(connection_names)})",
+                f"[prices.{name}] matches no provider, application or connection in this report "
+                f"(providers: {', '.join(provider_names)}; applications: {', '.join(application_names)}; "
+                f"connections: {', '.join(connection_names)})",
             )
             continue
         unknown = sorted(set(prices) - held[name])

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from seatkeeper.models import UTCDateTime, activity_t, connection_t, run_t, seat_t
+from seatkeeper.models import UTCDateTime, activity_t, connection_t, person_t, run_t, seat_t
 from seatkeeper.queries import application_column, held_at
 from seatkeeper.runs import RunOutcome
 
@@ -103,10 +103,18 @@ def connections(engine: Engine, scope: Scope, cutoff: datetime) -> list[dict[str
         connection_t.c.name,
         connection_t.c.provider,
         application_column.label("application"),
-    ).where(connection_t.c.created_at <= cutoff)
+    ).where(connection_t.c.created_at <= cutoff, ~_directory_only())
     query = scope.where(query).order_by(connection_t.c.provider, connection_t.c.name)
     with engine.connect() as db:
         return [dict(row._mapping) for row in db.execute(query)]
+
+
+def _directory_only() -> sa.ColumnElement[bool]:
+    """A connection that lists people and never held a seat (an HR export): the people sections use it, the
+    seat figures have nothing of it to show."""
+    has_people = sa.select(person_t.c.id).where(person_t.c.connection_id == connection_t.c.id).exists()
+    has_seats = sa.select(seat_t.c.id).where(seat_t.c.connection_id == connection_t.c.id).exists()
+    return sa.and_(has_people, ~has_seats)
 
 
 def run_status(engine: Engine, connection_ids: Sequence[int], cutoff: datetime) -> dict[int, dict[str, Any]]:

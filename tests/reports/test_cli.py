@@ -239,8 +239,8 @@ Pro = 8.75
     code, _, err = seatkeeper_cli("report", "--month", month, "--format", "md", "--output", "-")
     assert code == 0, err
     assert (
-        "warning: [prices.figjam] matches no provider or connection in this report "
-        "(providers: csv; connections: figma, slack)"
+        "warning: [prices.figjam] matches no provider, application or connection in this report "
+        "(providers: csv; applications: Figma, Slack; connections: figma, slack)"
     ) in err
 
 

@@ -428,8 +428,9 @@ def test_price_table_matching_nothing_names_providers_and_connections(history_en
     report = build_report(history_engine, MARCH, settings, now=history.GENERATED_AT)
     assert [w for w in report.warnings if w.startswith("[prices.")] == [
         "[prices.alpha-us] names licence type(s) no seat holds: Enterprise (held: Basic, Pro); check the spelling",
-        "[prices.figma] matches no provider or connection in this report "
-        "(providers: alpha, beta, gamma; connections: alpha-eu, alpha-us, beta, gamma-hr)",
+        "[prices.figma] matches no provider, application or connection in this report "
+        "(providers: alpha, beta, gamma; applications: Alpha (tests), Beta (tests), Gamma (tests); "
+        "connections: alpha-eu, alpha-us, beta, gamma-hr)",
     ]
     # A provider filter still checks the provider's and its connections' tables; figma may be left out.
     alpha = build_report(history_engine, MARCH, settings, scope=Scope(provider="alpha"), now=history.GENERATED_AT)
