@@ -220,3 +220,17 @@ def test_company_report_matches_golden_file(company_engine, settings, fmt):
     if REGENERATE:
         path.write_text(out.getvalue(), encoding="utf-8")
     assert out.getvalue() == path.read_text(encoding="utf-8"), f"{path.name} differs: regenerate and review"
+
+
+def test_the_html_report_shows_the_people_sections(company_engine, settings):
+    out = io.StringIO()
+    write_report(company_engine, ReportFormat.html, out, MARCH, settings, now=company.GENERATED_AT)
+    html = out.getvalue()
+    for section in ("leavers", "external-accounts", "unmatched-accounts", "departments", "people"):
+        assert f'<section id="{section}"' in html
+    leavers = html.split('<section id="leavers"')[1].split("</section>")[0]
+    assert leavers.count("viktor.brennan@tidewater-kites.example") == 3 and "2026-03-13" in leavers
+    assert "<bdi>Slack</bdi> newly tracked</strong>" in html
+    assert "(newly tracked: <bdi>Slack</bdi>)" in html
+    assert "<caption>Seats and cost by cost center, all tools</caption>" in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in html  # the shared Zoom account's name, escaped
