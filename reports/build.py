@@ -87,9 +87,14 @@ def build_report(
     labels = source.labels
     directory = _directory(engine, cutoff, settings)
     sections = people_sections(accounts, known, directory, settings)
+    # A directory that holds no seats is no connection of the report, but its leavers are only as fresh as it.
+    for row in _directory_connections(engine, directory, known):
+        freshness[row["id"]] = connection_freshness(
+            row, figures.run_status(engine, [row["id"]], cutoff)[row["id"]], cutoff, settings
+        )
     newly = _newly_tracked(known, runs, month, cutoff)
 
-    warnings = [warning for report in freshness.values() for warning in report.warnings]
+    warnings = [warning for report in freshness.values() for warning in report.warnings]  # directories' too
     warnings += _price_warnings(providers, settings, scope)
     return Report(
         month=month.label,
@@ -704,6 +709,12 @@ def _directory(engine: Engine, cutoff: datetime, settings: ReportSettings) -> Di
     if chosen is not None:
         people = [person for person in people if person["directory"] in chosen]
     return Directory(people, settings.rules)
+
+
+def _directory_connections(engine: Engine, directory: Directory, known) -> list[dict[str, Any]]:
+    """The directory connections the people came from that are not among the report's connections."""
+    names = {person["directory"] for person in directory.people} - {row["name"] for row in known}
+    return figures.named_connections(engine, sorted(names)) if names else []
 
 
 def _trend(engine, known, month: ReportMonth, now, runs, settings) -> list[TrendPoint]:

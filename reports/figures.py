@@ -109,6 +109,19 @@ def connections(engine: Engine, scope: Scope, cutoff: datetime) -> list[dict[str
         return [dict(row._mapping) for row in db.execute(query)]
 
 
+def named_connections(engine: Engine, names: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored connections called ``names``: id, name, provider, application."""
+    query = (
+        sa.select(
+            connection_t.c.id, connection_t.c.name, connection_t.c.provider, application_column.label("application")
+        )
+        .where(connection_t.c.name.in_(sorted(names)))
+        .order_by(connection_t.c.name)
+    )
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]
+
+
 def _directory_only() -> sa.ColumnElement[bool]:
     """A connection that lists people and never held a seat (an HR export): the people sections use it, the
     seat figures have nothing of it to show."""

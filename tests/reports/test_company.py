@@ -234,3 +234,24 @@ def test_the_html_report_shows_the_people_sections(company_engine, settings):
     assert "(newly tracked: <bdi>Slack</bdi>)" in html
     assert "<caption>Seats and cost by cost center, all tools</caption>" in html
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in html  # the shared Zoom account's name, escaped
+
+
+def test_a_stale_directory_is_in_the_freshness_and_warned_about(tmp_path_factory):
+    """Only February's HR export: nobody has left as far as the report knows, and it says the directory is old."""
+    from seatkeeper import db
+
+    directory = tmp_path_factory.mktemp("old-hr")
+    other = db.open_engine(f"sqlite:///{directory / 'old-hr.db'}")
+    try:
+        company.build(other, directory, hr=False)
+        company._csv(other, directory, "hr", company.hr_export(terminated=False), company.FEBRUARY, kind="people")
+        report = build_report(other, MARCH, company.settings(directory), now=company.GENERATED_AT)
+    finally:
+        other.dispose()
+    assert report.directory and report.leavers == []
+    hr = next(fresh for fresh in report.freshness if fresh.connection == "hr")
+    assert (hr.status, hr.age_days) == ("stale", 57)
+    assert any(w.startswith("hr: stale data, the last successful sync (2026-02-02)") for w in report.warnings)
+    assert "hr" not in {app.application for app in report.applications} | {
+        c for app in report.applications for c in app.connections
+    }
