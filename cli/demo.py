@@ -14,12 +14,14 @@ from pathlib import Path
 from rich.console import Console
 
 from seatkeeper import db, paths
-from seatkeeper.config import ConnectionConfig, load_config
+from seatkeeper.config import Config, ConnectionConfig, load_config, resolve_settings
 from seatkeeper.errors import ConfigError, SeatkeeperError
 from seatkeeper.plugins import Plugins
 from seatkeeper.reports.generate import write_demo_reports
 from seatkeeper.reports.settings import report_settings
 from seatkeeper.sync import sync_connection
+
+from . import demo_company
 
 DATABASE_NAME = "seatkeeper-demo.db"
 DEMO_STALE_AFTER_DAYS = 35
@@ -67,10 +69,12 @@ def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: 
     outcome = DemoOutcome(fresh_database(directory))
     engine = db.open_engine(outcome.database_url)
     prices: dict[str, tuple[str, dict[str, float]]] = {}
+    dates: dict[str, list] = {}
     try:
         for name, provider in sorted(plugins.providers.items()):
             connection = ConnectionConfig(f"{name}-demo", name)
             with provider.demo() as snapshots:
+                dates[name] = [snapshot.at for snapshot in snapshots]
                 for snapshot in snapshots:
                     result = sync_connection(engine, connection, provider, snapshot.settings, now=snapshot.at)
                     if snapshot.prices:
@@ -89,7 +93,10 @@ def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: 
             outcome.ok = False
             outcome.syncs.append("no installed provider offers demo data")
             return outcome
-        config_path = write_demo_config(directory, prices)
+        people = "zoom" in plugins.providers and "csv" in plugins.providers and len(dates.get("zoom", [])) >= 3
+        if people:
+            outcome.syncs += _sync_company(engine, plugins.providers["csv"], directory, dates["zoom"], outcome)
+        config_path = write_demo_config(directory, prices, people=people)
         outcome.outputs.append(("demo config (sample prices)", config_path))
         try:
             settings = report_settings(load_config(config_path))
@@ -102,7 +109,29 @@ def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: 
     return outcome
 
 
-def write_demo_config(directory: Path, prices: dict[str, tuple[str, dict[str, float]]]) -> Path:
+def _sync_company(engine, csv_provider, directory: Path, dates, outcome: DemoOutcome) -> list[str]:
+    """Sync the demo company's HR export and CSV tools (see :mod:`.demo_company`) for the Zoom demo's account."""
+    from seatkeeper_zoom.demo import load_demo_data
+
+    def sync(item: demo_company.CsvSync, path: Path) -> str:
+        values = {"path": str(path), **item.settings}
+        connection = ConnectionConfig(f"{item.connection}-demo", "csv", values, application=item.application)
+        settings = resolve_settings(connection, csv_provider, Config(path=directory / "demo"), environ={})
+        result = sync_connection(engine, connection, csv_provider, settings, now=item.at)
+        when = item.at.strftime("%Y-%m-%d")
+        if not result.ok:
+            outcome.ok = False
+            return f"{connection.name} as of {when}: FAILED: {result.error}"
+        if item.settings.get("kind") == "people":
+            return f"{connection.name} as of {when}: HR export ({len(item.text.splitlines()) - 1} people)"
+        return f"{connection.name} as of {when}: {result.counts['seen']} seats"
+
+    return demo_company.sync_company(directory, load_demo_data()["users"], dates, sync)
+
+
+def write_demo_config(
+    directory: Path, prices: dict[str, tuple[str, dict[str, float]]], *, people: bool = False
+) -> Path:
     """A config file for the demo database: the providers' sample prices and demo-friendly report settings.
 
     Providers quoting different currencies cannot share one report currency: the first one wins and the
@@ -122,6 +151,12 @@ def write_demo_config(directory: Path, prices: dict[str, tuple[str, dict[str, fl
             continue
         lines += ["", f"[prices.{json.dumps(provider)}]"]
         lines += [f"{json.dumps(license_type)} = {price}" for license_type, price in sorted(table.items())]
+    if people and currency == "USD":
+        for application, table in demo_company.PRICES.items():
+            lines += ["", f"[prices.{json.dumps(application)}]"]
+            lines += [f"{json.dumps(license_type)} = {price}" for license_type, price in table.items()]
+    if people:
+        lines += ["", "[people]", f"domains = {json.dumps(list(demo_company.DOMAINS))}"]
     # Demo data comes as one snapshot a month: a month-old sync is as fresh as that sample gets.
     lines += ["", "[reports]", f"stale_after_days = {DEMO_STALE_AFTER_DAYS}", ""]
     path = directory / "seatkeeper-demo.toml"

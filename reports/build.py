@@ -18,21 +18,22 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper import queries
 from seatkeeper.errors import ConfigError
+from seatkeeper.people import Directory
 from seatkeeper.runs import RunOutcome
 
 from . import figures
+from .accounts import people_sections
 from .figures import EVERYTHING, Scope
 from .model import (
     CHANGE_KINDS,
     ZERO,
+    ApplicationPoint,
+    ApplicationReport,
     ChangeSummary,
     ConnectionReport,
-    DepartmentLine,
     Freshness,
     LicenseLine,
-    PeopleSummary,
-    Person,
-    PersonSeat,
+    NewlyTracked,
     PlanLine,
     ProviderReport,
     Report,
@@ -64,6 +65,7 @@ def build_report(
     Raises ConfigError for a month in the future, or one with no successfully synced data in scope.
     """
     source = seat_source(engine, month, settings, scope=scope, now=now)
+    settings = source.settings
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
     activity_reported, unused_days = source.activity_reported, source.unused_days
     with figures.materialized(engine, source.held) as (db, held):
@@ -73,6 +75,7 @@ def build_report(
             {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
         )
         unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
+        accounts = figures.account_rows(db, held)
     plans = [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in {r["name"] for r in known}]
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
@@ -82,8 +85,16 @@ def build_report(
         totals.add(provider.totals)
 
     labels = source.labels
+    directory = _directory(engine, cutoff, settings)
+    sections = people_sections(accounts, known, directory, settings)
+    # A directory that holds no seats is no connection of the report, but its leavers are only as fresh as it.
+    for row in _directory_connections(engine, directory, known):
+        freshness[row["id"]] = connection_freshness(
+            row, figures.run_status(engine, [row["id"]], cutoff)[row["id"]], cutoff, settings
+        )
+    newly = _newly_tracked(known, runs, month, cutoff)
 
-    warnings = [warning for report in freshness.values() for warning in report.warnings]
+    warnings = [warning for report in freshness.values() for warning in report.warnings]  # directories' too
     warnings += _price_warnings(providers, settings, scope)
     return Report(
         month=month.label,
@@ -96,17 +107,24 @@ def build_report(
         currency=settings.currency,
         provider_filter=scope.provider,
         connection_filter=scope.connection,
+        application_filter=scope.application,
         totals=totals,
+        applications=_applications(providers),
         providers=providers,
         unused=UnusedSummary(
             buckets=_overall_buckets(providers, labels),
             seats=[_unused_seat(row, labels, source.idle_rules, settings) for row in unused_rows],
             seats_total=totals.unused,
         ),
-        changes=_changes(engine, ids, month, cutoff, runs, settings, list_limit),
-        departments=_departments(counts, known, settings),
-        people=_people(engine, ids, cutoff, settings, list_limit),
-        trend=_trend(engine, ids, month, now, runs, settings),
+        changes=_changes(engine, ids, month, cutoff, runs, settings, list_limit, newly, providers),
+        departments=sections.departments,
+        cost_centers=sections.cost_centers,
+        directory=bool(directory),
+        leavers=sections.leavers,
+        external_accounts=sections.external_accounts,
+        unmatched_accounts=sections.unmatched_accounts,
+        people=sections.people,
+        trend=_trend(engine, known, month, now, runs, settings),
         freshness=list(freshness.values()),
         warnings=warnings,
         list_limit=list_limit,
@@ -119,6 +137,8 @@ class SeatSource:
 
     now: datetime
     cutoff: datetime
+    #: The report settings, knowing which application each connection tracks.
+    settings: ReportSettings
     connections: list[dict[str, Any]]
     ids: list[int]
     runs: dict[int, dict[str, Any]]
@@ -153,6 +173,7 @@ def seat_source(
     if not known:
         raise ConfigError(_nothing_in_scope(engine, scope, month))
     ids = [row["id"] for row in known]
+    settings = settings.for_applications({row["name"]: row["application"] for row in known})
     runs = figures.run_status(engine, ids, cutoff)
     if not any(runs[i]["last_success_at"] for i in ids):
         raise ConfigError(f"no connection{_scope_words(scope)} had synced successfully by the end of {month.label}")
@@ -167,10 +188,14 @@ def seat_source(
     for days in unused_days.values():
         labels.update(figures.category_labels(figures.idle_buckets(days)))
     held = figures.held_with_activity(ids, cutoff, month.label)
-    return SeatSource(now, cutoff, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats, held)
+    return SeatSource(
+        now, cutoff, settings, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats, held
+    )
 
 
 def _scope_words(scope: Scope) -> str:
+    if scope.application:
+        return f" of application {scope.application!r}"
     if scope.connection:
         return f" named {scope.connection!r}"
     if scope.provider:
@@ -185,6 +210,9 @@ def _nothing_in_scope(engine: Engine, scope: Scope, month: ReportMonth) -> str:
     if scope.provider and scope.provider not in {row["provider"] for row in everything}:
         names = ", ".join(sorted({row["provider"] for row in everything}))
         return f"no connection of provider {scope.provider!r} has been synced (synced providers: {names})"
+    if scope.application and scope.application not in {row["application"] for row in everything}:
+        names = ", ".join(sorted({row["application"] for row in everything}))
+        return f"no application named {scope.application!r} has been synced (known applications: {names})"
     if scope.connection and scope.connection not in {row["name"] for row in everything}:
         names = ", ".join(sorted(row["name"] for row in everything))
         return f"no connection named {scope.connection!r} has been synced (synced connections: {names})"
@@ -280,6 +308,7 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
     return ConnectionReport(
         provider=provider,
         connection=name,
+        application=row["application"],
         license_types=sorted(lines.values(), key=lambda line: (not line.billable, line.license_type)),
         plans=plan_lines,
         unused=list(buckets.values()),
@@ -419,6 +448,7 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
             types = {line.license_type for line in connection.license_types}
             held[provider.provider].update(types)
             held[connection.connection].update(types)
+            held[connection.application].update(types)
             unpriced = {
                 line.license_type for line in connection.license_types if line.billable and line.unit_price is None
             }
@@ -441,6 +471,7 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
             )
     provider_names = sorted({provider.provider for provider in providers})
     connection_names = sorted({c.connection for provider in providers for c in provider.connections})
+    application_names = sorted({c.application for provider in providers for c in provider.connections})
     for name, prices in sorted(settings.prices.items()):
         # A filtered report cannot tell a misspelt name from one for seats it leaves out; with a provider
         # filter, the provider's own table and its connections' tables still hold every seat they price.
@@ -449,8 +480,9 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
         if name not in held:
             _warn(
                 warnings,
-                f"[prices.{name}] matches no provider or connection in this report "
-                f"(providers: {', '.join(provider_names)}; connections: {', '.join(connection_names)})",
+                f"[prices.{name}] matches no provider, application or connection in this report "
+                f"(providers: {', '.join(provider_names)}; applications: {', '.join(application_names)}; "
+                f"connections: {', '.join(connection_names)})",
             )
             continue
         unknown = sorted(set(prices) - held[name])
@@ -497,13 +529,17 @@ def _unused_seat(row, labels, idle_rules, settings) -> UnusedSeat:
 # ---- changes -----------------------------------------------------------------------------------------------------
 
 
-def _changes(engine, ids, month: ReportMonth, cutoff: datetime, runs, settings, list_limit) -> ChangeSummary:
+def _changes(
+    engine, ids, month: ReportMonth, cutoff: datetime, runs, settings, list_limit, newly: dict[int, str], providers
+) -> ChangeSummary:
     previous = month.shifted(-1)
     before = previous.last_instant
     compared = any(run["first_success_at"] and run["first_success_at"] <= before for run in runs.values())
     changes: list[SeatChange] = []
     if compared:
         arrived, departed = figures.seat_differences(engine, ids, before, cutoff)
+        # A connection tracked for the first time brings seats that were there before: no growth.
+        arrived = [row for row in arrived if row["connection_id"] not in newly]
         changes = _classify(arrived, departed, settings)
     counts = dict.fromkeys(CHANGE_KINDS, 0)
     billable_change, cost_change = 0, ZERO
@@ -520,7 +556,43 @@ def _changes(engine, ids, month: ReportMonth, cutoff: datetime, runs, settings, 
         cost_change=cost_change,
         seats=changes if list_limit is None else changes[:list_limit],
         seats_total=len(changes),
+        newly_tracked=_newly_tracked_lines(newly, runs, providers),
     )
+
+
+def _newly_tracked(known, runs, month: ReportMonth, cutoff: datetime) -> dict[int, str]:
+    """Connections (id -> name) whose first successful sync falls in ``month`` (up to ``cutoff``)."""
+    start = month.shifted(-1).last_instant
+    return {
+        row["id"]: row["name"]
+        for row in known
+        if runs[row["id"]]["first_success_at"] is not None and start < runs[row["id"]]["first_success_at"] <= cutoff
+    }
+
+
+def _newly_tracked_lines(newly: dict[int, str], runs, providers: Iterable[ProviderReport]) -> list[NewlyTracked]:
+    """One summary line per newly tracked connection: its seats and money, instead of one row per seat."""
+    ids = {name: connection_id for connection_id, name in newly.items()}
+    lines = []
+    for provider in providers:
+        for connection in provider.connections:
+            connection_id = ids.get(connection.connection)
+            if connection_id is None:
+                continue
+            totals = connection.totals
+            lines.append(
+                NewlyTracked(
+                    application=connection.application,
+                    provider=connection.provider,
+                    connection=connection.connection,
+                    first_success_at=runs[connection_id]["first_success_at"],
+                    seats=totals.seats,
+                    billable=totals.billable,
+                    monthly_cost=totals.monthly_cost,
+                    unpriced_seats=totals.unpriced_seats,
+                )
+            )
+    return sorted(lines, key=lambda line: (line.application, line.connection))
 
 
 def _classify(arrived: list[dict], departed: list[dict], settings: ReportSettings) -> list[SeatChange]:
@@ -596,61 +668,89 @@ def _direction(before_billable, after_billable, cost_before, cost_after) -> str:
     return "changed"
 
 
-# ---- departments, people, trend -------------------------------------------------------------------------------
+# ---- applications, directory, trend ---------------------------------------------------------------------------
 
 
-def _departments(counts, known, settings) -> list[DepartmentLine]:
-    connection_of = {row["id"]: (row["provider"], row["name"]) for row in known}
-    departments: dict[str | None, DepartmentLine] = {}
-    for row in counts:
-        line = departments.setdefault(row["department"], DepartmentLine(row["department"]))
-        line.seats += row["seats"]
-        if row["billable"]:
-            line.billable += row["seats"]
-            price = settings.price(*connection_of[row["connection_id"]], row["license_type"])
-            _charge(line, price, row["seats"])
-    return sorted(
-        departments.values(), key=lambda d: (d.department is None, -d.monthly_cost, -d.billable, d.department or "")
-    )
+def _applications(providers: Iterable[ProviderReport]) -> list[ApplicationReport]:
+    """Each application's seats, licence types and totals, rolled up over its connections."""
+    reports: dict[str, ApplicationReport] = {}
+    lines: dict[str, dict[tuple[str, bool], LicenseLine]] = defaultdict(dict)
+    for provider in providers:
+        for connection in provider.connections:
+            name = connection.application
+            report = reports.setdefault(name, ApplicationReport(name, [], [], [], Totals()))
+            if connection.provider not in report.providers:
+                report.providers.append(connection.provider)
+            report.connections.append(connection.connection)
+            report.totals.add(connection.totals)
+            for line in connection.license_types:
+                key = (line.license_type, line.billable)
+                total = lines[name].get(key)
+                if total is None:
+                    lines[name][key] = LicenseLine(**{**line.__dict__})
+                    continue
+                for figure in ("seats", "active", "inactive", "pending"):
+                    setattr(total, figure, getattr(total, figure) + getattr(line, figure))
+                if total.unit_price != line.unit_price:
+                    total.unit_price = None  # the connections are on different prices: no one unit price
+                if total.monthly_cost is None or line.monthly_cost is None:
+                    total.monthly_cost = None
+                else:
+                    total.monthly_cost += line.monthly_cost
+    for name, report in reports.items():
+        report.license_types = sorted(lines[name].values(), key=lambda line: (not line.billable, line.license_type))
+    return sorted(reports.values(), key=lambda report: report.application.lower())
 
 
-def _people(engine, ids, cutoff, settings, list_limit) -> PeopleSummary:
-    total, rows = figures.multi_provider_people(engine, ids, cutoff, list_limit)
-    people: dict[str, Person] = {}
-    for row in rows:
-        person = people.get(row["email"])
-        if person is None:
-            person = people[row["email"]] = Person(row["email"], row["name"], [], [], row["billable_seats"], ZERO, 0)
-        person.name = person.name or row["name"]
-        if row["provider"] not in person.providers:
-            person.providers.append(row["provider"])
-        billable = bool(row["billable"])
-        price = settings.price(row["provider"], row["connection"], row["license_type"]) if billable else ZERO
-        cost = None if price is None else price * row["seats"]
-        person.seats.append(
-            PersonSeat(row["provider"], row["connection"], row["license_type"], billable, row["seats"], cost)
-        )
-        if billable:
-            _charge(person, price, row["seats"])
-    return PeopleSummary(list(people.values()), total)
+def _directory(engine: Engine, cutoff: datetime, settings: ReportSettings) -> Directory:
+    """The directories' people as of ``cutoff`` (the ``[people] directories``, else every connection with people)."""
+    people = queries.people(engine, as_of=cutoff)
+    chosen = settings.rules.directories
+    if chosen is not None:
+        people = [person for person in people if person["directory"] in chosen]
+    return Directory(people, settings.rules)
 
 
-def _trend(engine, ids, month: ReportMonth, now, runs, settings) -> list[TrendPoint]:
+def _directory_connections(engine: Engine, directory: Directory, known) -> list[dict[str, Any]]:
+    """The directory connections the people came from that are not among the report's connections."""
+    names = {person["directory"] for person in directory.people} - {row["name"] for row in known}
+    return figures.named_connections(engine, sorted(names)) if names else []
+
+
+def _trend(engine, known, month: ReportMonth, now, runs, settings) -> list[TrendPoint]:
     months = [month.shifted(-back) for back in range(TREND_MONTHS - 1, -1, -1)]
     cutoffs = {m.label: m.cutoff(now) for m in months}
+    ids = [row["id"] for row in known]
+    application_of = {row["name"]: row["application"] for row in known}
     first_success = min((run["first_success_at"] for run in runs.values() if run["first_success_at"]), default=None)
     points = {
         label: TrendPoint(label, first_success is not None and first_success <= cutoff, 0, 0, ZERO, 0)
         for label, cutoff in cutoffs.items()
     }
+    for row in known:
+        first = runs[row["id"]]["first_success_at"]
+        label = first.strftime("%Y-%m") if first else None
+        # The month a connection is first tracked: its seats arrive at once, and that is no growth.
+        if label in points and first != first_success and row["application"] not in points[label].newly_tracked:
+            points[label].newly_tracked.append(row["application"])
+    by_application: dict[tuple[str, str], ApplicationPoint] = {}
     for row in figures.trend_counts(engine, ids, cutoffs):
         point = points[row["month"]]
-        point.seats += row["seats"]
-        if row["billable"]:
-            point.billable += row["seats"]
-            price = settings.price(row["provider"], row["connection"], row["license_type"])
-            if price is None:
-                point.unpriced_seats += row["seats"]
-            else:
-                point.seat_cost += price * row["seats"]
+        application = application_of[row["connection"]]
+        line = by_application.get((row["month"], application))
+        if line is None:
+            line = by_application[(row["month"], application)] = ApplicationPoint(application)
+            point.applications.append(line)
+        for target in (point, line):
+            target.seats += row["seats"]
+            if row["billable"]:
+                target.billable += row["seats"]
+                price = settings.price(row["provider"], row["connection"], row["license_type"])
+                if price is None:
+                    target.unpriced_seats += row["seats"]
+                else:
+                    target.seat_cost += price * row["seats"]
+    for point in points.values():
+        point.applications.sort(key=lambda line: line.application.lower())
+        point.newly_tracked.sort(key=str.lower)
     return list(points.values())

@@ -34,6 +34,10 @@ def report(
     ] = None,
     provider: Annotated[str | None, typer.Option(help="Only this provider.", show_default=False)] = None,
     connection: Annotated[str | None, typer.Option(help="Only this connection.", show_default=False)] = None,
+    application: Annotated[
+        str | None,
+        typer.Option(help="Only this application (the tool, e.g. Zoom or Figma).", show_default=False),
+    ] = None,
     template_dir: Annotated[
         Path | None,
         typer.Option(
@@ -55,10 +59,14 @@ def report(
     if output == "":
         raise ConfigError("--output needs a file name ('-' writes to stdout)")
     state = ctx.obj
+    if application is not None:
+        from seatkeeper.cli.listing import check_filters
+
+        check_filters(state, application=application)  # an unknown name is refused, naming the known (exit 2)
     now = datetime.now(UTC)
     settings = report_settings(state.config)
     chosen = parse_month(month) if month is not None else last_full_month(now)
-    scope = Scope(provider=provider, connection=connection)
+    scope = Scope(provider=provider, connection=connection, application=application)
 
     def write(out) -> list[str]:
         return write_report(

@@ -43,6 +43,7 @@ CSV_COLUMNS = (
     "idle_days",
     "monthly_price",
     "currency",
+    "application",  # added in this schema version: last, so columns read by position keep their place
 )
 
 
@@ -103,6 +104,7 @@ def write_seats_csv(
         values = {
             **row,
             "month": month,
+            "application": settings.applications.get(row["connection"], row["provider"]),
             "billable": bool(row["billable"]),
             "usage_label": labels.get(row["usage"], row["usage"]),
             "idle_days": (observed_at[row["connection_id"]] - activity).days if activity else None,

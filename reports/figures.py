@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from seatkeeper.models import UTCDateTime, activity_t, connection_t, run_t, seat_t
-from seatkeeper.queries import held_at
+from seatkeeper.models import UTCDateTime, activity_t, connection_t, person_t, run_t, seat_t
+from seatkeeper.queries import application_column, held_at
 from seatkeeper.runs import RunOutcome
 
 #: Unused categories in the order a report lists them (idle buckets follow, longest idle first).
@@ -37,6 +37,7 @@ class Scope:
 
     provider: str | None = None
     connection: str | None = None
+    application: str | None = None
 
     def where(self, query: sa.Select) -> sa.Select:
         """``query`` (joined to ``connection``) limited to this scope."""
@@ -44,6 +45,8 @@ class Scope:
             query = query.where(connection_t.c.provider == self.provider)
         if self.connection:
             query = query.where(connection_t.c.name == self.connection)
+        if self.application:
+            query = query.where(application_column == self.application)
         return query
 
 
@@ -94,13 +97,37 @@ def category_rank(category: str) -> tuple[int, int]:
 
 
 def connections(engine: Engine, scope: Scope, cutoff: datetime) -> list[dict[str, Any]]:
-    """Connections in scope that existed at ``cutoff``: id, name, provider."""
-    query = sa.select(connection_t.c.id, connection_t.c.name, connection_t.c.provider).where(
-        connection_t.c.created_at <= cutoff
-    )
+    """Connections in scope that existed at ``cutoff``: id, name, provider, application."""
+    query = sa.select(
+        connection_t.c.id,
+        connection_t.c.name,
+        connection_t.c.provider,
+        application_column.label("application"),
+    ).where(connection_t.c.created_at <= cutoff, ~_directory_only())
     query = scope.where(query).order_by(connection_t.c.provider, connection_t.c.name)
     with engine.connect() as db:
         return [dict(row._mapping) for row in db.execute(query)]
+
+
+def named_connections(engine: Engine, names: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored connections called ``names``: id, name, provider, application."""
+    query = (
+        sa.select(
+            connection_t.c.id, connection_t.c.name, connection_t.c.provider, application_column.label("application")
+        )
+        .where(connection_t.c.name.in_(sorted(names)))
+        .order_by(connection_t.c.name)
+    )
+    with engine.connect() as db:
+        return [dict(row._mapping) for row in db.execute(query)]
+
+
+def _directory_only() -> sa.ColumnElement[bool]:
+    """A connection that lists people and never held a seat (an HR export): the people sections use it, the
+    seat figures have nothing of it to show."""
+    has_people = sa.select(person_t.c.id).where(person_t.c.connection_id == connection_t.c.id).exists()
+    has_seats = sa.select(seat_t.c.id).where(seat_t.c.connection_id == connection_t.c.id).exists()
+    return sa.and_(has_people, ~has_seats)
 
 
 def run_status(engine: Engine, connection_ids: Sequence[int], cutoff: datetime) -> dict[int, dict[str, Any]]:
@@ -316,6 +343,26 @@ def seat_counts(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, A
         seats.c.department,
     )
     query = sa.select(*columns, sa.func.count().label("seats")).group_by(*columns)
+    return [dict(row._mapping) for row in db.execute(query)]
+
+
+def account_rows(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, Any]]:
+    """Seats held, grouped by account: connection, email, name, department, licence type, billable, status.
+
+    The people sections (leavers, external and unmatched accounts, chargeback, people in several tools)
+    match each account's email to a person by rules only Python knows, so they start from these rows.
+    """
+    columns = (
+        seats.c.connection_id,
+        seats.c.email,
+        seats.c.department,
+        seats.c.license_type,
+        seats.c.billable,
+        seats.c.status,
+    )
+    query = sa.select(*columns, sa.func.max(seats.c.name).label("name"), sa.func.count().label("seats")).group_by(
+        *columns
+    )
     return [dict(row._mapping) for row in db.execute(query)]
 
 

@@ -32,8 +32,9 @@ class Outcome:
 
 
 def default_path(month: ReportMonth, fmt: ReportFormat, scope: Scope = EVERYTHING) -> Path:
-    """``<data dir>/reports/seatkeeper-YYYY-MM[-provider][-connection].<format>``."""
-    suffix = "".join(f"-{_file_part(part)}" for part in (scope.provider, scope.connection) if part)
+    """``<data dir>/reports/seatkeeper-YYYY-MM[-provider][-connection][-application].<format>``."""
+    parts = (scope.provider, scope.connection, scope.application)
+    suffix = "".join(f"-{_file_part(part)}" for part in parts if part)
     return paths.data_dir() / "reports" / f"seatkeeper-{month.label}{suffix}.{fmt.value}"
 
 
@@ -62,7 +63,7 @@ def write_report(
             month=month.label,
             observed_at={connection_id: rule.observed_at for connection_id, rule in source.idle_rules.items()},
             labels=source.labels,
-            settings=settings,
+            settings=source.settings,
         )
         return [warning for row in source.connections for warning in _freshness_warnings(source, row, settings)]
     list_limit = None if fmt is ReportFormat.json else settings.list_limit

@@ -112,6 +112,8 @@ class ConnectionReport:
 
     provider: str
     connection: str
+    #: The application (tool) the connection tracks: several connections of one application roll up.
+    application: str
     license_types: list[LicenseLine]
     #: None when the provider does not report purchased seats.
     plans: list[PlanLine] | None
@@ -133,6 +135,18 @@ class ProviderReport:
     #: Billable licence types held without a price, in any of its connections.
     missing_prices: list[str]
     connections: list[ConnectionReport]
+    totals: Totals
+
+
+@dataclass
+class ApplicationReport:
+    """One application's seats rolled up over its connections (which may be of different providers)."""
+
+    application: str
+    providers: list[str]
+    connections: list[str]
+    #: Licence types summed over the connections; ``unit_price`` is None when their prices differ.
+    license_types: list[LicenseLine]
     totals: Totals
 
 
@@ -197,6 +211,23 @@ class ChangeSummary:
     cost_change: Decimal
     seats: list[SeatChange]
     seats_total: int
+    #: Connections whose first successful sync falls in the report month: their seats are not growth,
+    #: so they are left out of the counts and the list above and summarised here.
+    newly_tracked: list[NewlyTracked] = field(default_factory=list)
+
+
+@dataclass
+class NewlyTracked:
+    """A connection tracked for the first time this month, summarised instead of one "added" row per seat."""
+
+    application: str
+    provider: str
+    connection: str
+    first_success_at: datetime
+    seats: int
+    billable: int
+    monthly_cost: Decimal
+    unpriced_seats: int
 
 
 @dataclass
@@ -208,6 +239,56 @@ class DepartmentLine:
     billable: int = 0
     monthly_cost: Decimal = ZERO
     unpriced_seats: int = 0
+
+
+@dataclass
+class CostCenterLine:
+    """Seats and cost of one cost center across tools (cost_center None: nobody knows it)."""
+
+    cost_center: str | None
+    seats: int = 0
+    billable: int = 0
+    monthly_cost: Decimal = ZERO
+    unpriced_seats: int = 0
+
+
+@dataclass
+class AccountSeats:
+    """The seats of one licence type that one account (email) holds in one connection."""
+
+    email: str | None
+    name: str | None
+    application: str
+    provider: str
+    connection: str
+    license_type: str
+    billable: bool
+    status: str
+    seats: int
+    #: None when the billable licence type has no price.
+    monthly_cost: Decimal | None
+
+
+@dataclass
+class Leaver:
+    """A paid seat still held by someone who has left (see docs/reports.md for how a leaver is told)."""
+
+    #: The account's email in the tool, and the person's primary email (None without a directory).
+    email: str | None
+    person_email: str | None
+    name: str | None
+    application: str
+    provider: str
+    connection: str
+    license_type: str
+    #: The seat's own status in the tool (active, inactive, pending).
+    status: str
+    #: The directory's status (suspended, deleted, terminated), or "deactivated elsewhere" without one.
+    person_status: str
+    #: Since when the person has that status, as the directory says (None when not known).
+    left_at: datetime | None
+    seats: int
+    monthly_cost: Decimal | None
 
 
 @dataclass
@@ -229,6 +310,7 @@ class Person:
     email: str
     name: str | None
     providers: list[str]
+    applications: list[str]
     seats: list[PersonSeat]
     billable_seats: int
     monthly_cost: Decimal
@@ -237,11 +319,16 @@ class Person:
 
 @dataclass
 class PeopleSummary:
-    """People holding seats in several providers."""
+    """How many people hold seats in one, two, three or more applications, and the costliest of them."""
 
+    #: The costliest people (at most ten), whatever the number of applications they use.
     people: list[Person]
-    #: Number of such people in total (``people`` may be cut to the list limit).
+    #: Number of people holding seats in more than one application.
     people_total: int
+    #: People holding seats, by number of applications: {"1": n, "2": n, "3+": n}.
+    tool_counts: dict[str, int] = field(default_factory=dict)
+    #: Number of people (directory people, else distinct emails) holding any seat.
+    people_with_seats: int = 0
 
 
 @dataclass
@@ -255,6 +342,21 @@ class TrendPoint:
     billable: int
     seat_cost: Decimal
     unpriced_seats: int
+    #: The same figures per application.
+    applications: list[ApplicationPoint] = field(default_factory=list)
+    #: Applications whose connection first synced in this month: their seats are no growth.
+    newly_tracked: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ApplicationPoint:
+    """One application's seats at one month's end."""
+
+    application: str
+    seats: int = 0
+    billable: int = 0
+    seat_cost: Decimal = ZERO
+    unpriced_seats: int = 0
 
 
 @dataclass
@@ -272,11 +374,21 @@ class Report:
     currency: str | None
     provider_filter: str | None
     connection_filter: str | None
+    application_filter: str | None
     totals: Totals
+    applications: list[ApplicationReport]
     providers: list[ProviderReport]
     unused: UnusedSummary
     changes: ChangeSummary
     departments: list[DepartmentLine]
+    cost_centers: list[CostCenterLine]
+    #: Whether a directory (a connection listing people) was synced by the cut-off.
+    directory: bool
+    leavers: list[Leaver]
+    #: Accounts outside the company's domains holding paid seats (none without ``[people] domains``).
+    external_accounts: list[AccountSeats]
+    #: Accounts no directory person matches (only with a directory).
+    unmatched_accounts: list[AccountSeats]
     people: PeopleSummary
     trend: list[TrendPoint]
     freshness: list[Freshness]

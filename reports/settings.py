@@ -22,8 +22,9 @@
     unused_days = [14, 30]
     stale_after_days = 2
 
-A ``[prices.NAME]`` table is named after a provider or a connection. A seat of connection C of provider P
-costs what C's table says for its licence type, else what P's table says, else it is unpriced: a provider's
+A ``[prices.NAME]`` table is named after a provider, an application or a connection. A seat of connection C
+(tracking application A) of provider P costs what C's table says for its licence type, else what A's table
+says, else what P's table says, else it is unpriced: a provider's
 table gives the defaults, a connection's table overrides some (or all) licence types for that connection.
 This is how CSV-provider connections (all of provider ``csv``) and several accounts of one provider on
 different contracts get their own prices. A name that is both a provider and one of its connections (the
@@ -36,13 +37,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from seatkeeper.config import Config
 from seatkeeper.errors import ConfigError
+from seatkeeper.people import MatchingRules, matching_rules
 
 DEFAULT_UNUSED_DAYS = (30, 60, 90)
 DEFAULT_STALE_AFTER_DAYS = 7
@@ -69,6 +71,15 @@ class ReportSettings:
     template_dir: Path | None = None
     #: Permission bits of a report file created by ``seatkeeper report`` (umask does not apply).
     file_mode: int = DEFAULT_FILE_MODE
+    #: How accounts are matched to the directory's people (the config file's ``[people]`` table).
+    rules: MatchingRules = field(default_factory=MatchingRules)
+    #: Connection name -> the application it tracks (filled in by the report from the stored connections),
+    #: so a ``[prices.APPLICATION]`` table prices every connection of that application.
+    applications: Mapping[str, str] = field(default_factory=dict)
+
+    def for_applications(self, applications: Mapping[str, str]) -> ReportSettings:
+        """These settings, knowing which application each connection tracks (connection name -> application)."""
+        return replace(self, applications=dict(applications))
 
     def unused_days_for(self, provider: str) -> tuple[int, ...]:
         """The idle-day buckets that apply to ``provider``."""
@@ -81,17 +92,22 @@ class ReportSettings:
     def price(self, provider: str, connection: str, license_type: str) -> Decimal | None:
         """The monthly price of one seat of ``license_type`` in ``connection`` (of ``provider``), or None.
 
-        The connection's ``[prices.CONNECTION]`` table wins when it names the licence type; otherwise the
-        provider's ``[prices.PROVIDER]`` table applies.
+        The first table that names the licence type wins: the connection's ``[prices.CONNECTION]``, then
+        its application's ``[prices.APPLICATION]`` (e.g. ``[prices."Figma"]``), then the provider's
+        ``[prices.PROVIDER]``.
         """
-        table = self.prices.get(connection)
-        if table is not None and license_type in table:
-            return table[license_type]
-        return self.prices.get(provider, {}).get(license_type)
+        for name in (connection, self.applications.get(connection), provider):
+            table = self.prices.get(name) if name is not None else None
+            if table is not None and license_type in table:
+                return table[license_type]
+        return None
 
     def has_prices(self, provider: str, connections: Iterable[str]) -> bool:
-        """Whether any price is set for ``provider``: in its own table or in one of its ``connections``' tables."""
-        return any(self.prices.get(name) for name in (provider, *connections))
+        """Whether any price is set for ``provider``: in its own table, one of its ``connections``' tables, or
+        one of their applications' tables."""
+        connections = list(connections)
+        applications = [self.applications[name] for name in connections if name in self.applications]
+        return any(self.prices.get(name) for name in (provider, *connections, *applications))
 
 
 def report_settings(config: Config) -> ReportSettings:
@@ -128,6 +144,7 @@ def report_settings(config: Config) -> ReportSettings:
         list_limit=_list_limit(reports.get("list_limit", DEFAULT_LIST_LIMIT), f"{where}: [reports] list_limit"),
         template_dir=_template_dir(reports.get("template_dir"), config.path, f"{where}: [reports] template_dir"),
         file_mode=_file_mode(reports.get("file_mode"), f"{where}: [reports] file_mode"),
+        rules=matching_rules(config),
     )
     return settings
 

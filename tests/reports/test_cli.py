@@ -66,6 +66,23 @@ def test_provider_option_filters_and_names_the_file(cli_run, with_history):
     assert {line.split(",")[1] for line in out.splitlines()[1:]} == {"gamma"}
 
 
+def test_application_option_filters_and_refuses_unknown_names(cli_run, with_history):
+    code, out, err = cli_run(
+        "report", "--month", "2026-03", "--format", "json", "--output", "-", "--application", "Beta (tests)"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["application_filter"] == "Beta (tests)"
+    assert [app["application"] for app in data["applications"]] == ["Beta (tests)"]
+    assert [c["connection"] for p in data["providers"] for c in p["connections"]] == ["beta"]
+    code, out, err = cli_run("report", "--month", "2026-03", "--format", "md", "--application", "Beta (tests)")
+    assert code == 0, err
+    assert out.strip() == str(paths.data_dir() / "reports" / "seatkeeper-2026-03-Beta__tests_.md")
+    code, out, err = cli_run("report", "--month", "2026-03", "--application", "Figma")
+    assert code == 2 and out == ""
+    assert "no application named 'Figma': known applications are Alpha (tests), Beta (tests), Gamma (tests)" in err
+
+
 def test_template_dir_overrides_one_partial(cli_run, with_history, tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()
@@ -240,8 +257,8 @@ Pro = 8.75
     code, _, err = seatkeeper_cli("report", "--month", month, "--format", "md", "--output", "-")
     assert code == 0, err
     assert (
-        "warning: [prices.figjam] matches no provider or connection in this report "
-        "(providers: csv; connections: figma, slack)"
+        "warning: [prices.figjam] matches no provider, application or connection in this report "
+        "(providers: csv; applications: Figma, Slack; connections: figma, slack)"
     ) in err
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from seatkeeper import cli
 from seatkeeper import plugins as plugins_module
 from seatkeeper.cli.demo import run_demo
@@ -50,3 +52,28 @@ def test_demo_command_prints_the_report_paths(plugins, monkeypatch, capsys, tmp_
     out = capsys.readouterr().out
     assert f"HTML report: {tmp_path / 'demo' / f'seatkeeper-{month.label}.html'}" in out
     assert f"Markdown report: {tmp_path / 'demo' / f'seatkeeper-{month.label}.md'}" in out
+
+
+@pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])
+def test_the_demo_company_has_a_directory_leavers_and_chargeback(tmp_path):
+    """With the Zoom and CSV providers, the demo syncs an HR export, Figma and Slack for the Zoom account."""
+    import seatkeeper_csv
+    import seatkeeper_zoom
+    from seatkeeper.plugins import Plugins
+
+    manager = Plugins()
+    manager.register(seatkeeper_zoom, "zoom")
+    manager.register(seatkeeper_csv, "csv")
+    outcome = run_demo(manager, tmp_path / "demo")
+    assert outcome.ok, outcome.syncs
+    assert any(line.startswith("hr-demo as of") and "HR export" in line for line in outcome.syncs)
+    config = next(path for label, path in outcome.outputs if label.startswith("demo config"))
+    assert '[prices."Figma"]' in config.read_text(encoding="utf-8")  # priced by application
+    text = next(path for label, path in outcome.outputs if label == "Markdown report").read_text(encoding="utf-8")
+    assert "| Figma | figma-demo |" in text and "| Slack | slack-demo |" in text and "| Zoom | zoom-demo |" in text
+    leavers = text.split("## Leavers still holding paid seats")[1].split("## ")[0]
+    assert leavers.count("viktor.brennan@tidewater-kites.example") == 3 and "terminated" in leavers
+    assert "**Slack newly tracked** (slack-demo" in text and "6 seats, 43.75 USD a month" in text
+    chargeback = text.split("## Chargeback")[1].split("## ")[0]
+    assert "| CC-200 |" in chargeback
+    assert "| (no department) | 2 | 2 | 23.75 USD |" in chargeback  # only the contractor and the shared bot

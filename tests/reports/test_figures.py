@@ -136,7 +136,10 @@ def test_departments(march):
 
 def test_people_in_several_providers(march):
     assert march.people.people_total == 2
-    ann, bob = march.people.people
+    assert march.people.tool_counts == {"1": march.people.people_with_seats - 2, "2": 1, "3+": 1}
+    people = {person.email: person for person in march.people.people}
+    assert len(march.people.people) <= 10
+    ann, bob = people["ann@example.com"], people["bob@example.com"]
     assert (ann.email, ann.providers, ann.billable_seats, ann.monthly_cost, ann.unpriced_seats) == (
         "ann@example.com",
         ["alpha", "beta", "gamma"],
@@ -393,13 +396,16 @@ def test_connection_table_overrides_one_license_type(beta_eu, tmp_path):
     assert [w for w in report.warnings if "no price" in w] == [
         "beta: no price for billable licence type(s) Squad; their seats are left out of the costs"
     ]
-    added = {c.email: c.cost_change for c in report.changes.seats if c.connection == "beta-eu"}
-    assert added == {
-        "rae@example.com": Decimal(10),
-        "sam@example.com": Decimal(40),
-        "tom@example.com": Decimal(40),
-        "uma@example.com": None,
-    }
+    # beta-eu's first sync is in March: newly tracked, summarised at its prices, not four "added" seats.
+    assert [c for c in report.changes.seats if c.connection == "beta-eu"] == []
+    (newly,) = report.changes.newly_tracked
+    assert (newly.connection, newly.seats, newly.billable, newly.monthly_cost, newly.unpriced_seats) == (
+        "beta-eu",
+        4,
+        4,
+        Decimal(90),
+        1,
+    )
 
 
 def test_missing_prices_are_told_per_connection(beta_eu, tmp_path):
@@ -422,8 +428,9 @@ def test_price_table_matching_nothing_names_providers_and_connections(history_en
     report = build_report(history_engine, MARCH, settings, now=history.GENERATED_AT)
     assert [w for w in report.warnings if w.startswith("[prices.")] == [
         "[prices.alpha-us] names licence type(s) no seat holds: Enterprise (held: Basic, Pro); check the spelling",
-        "[prices.figma] matches no provider or connection in this report "
-        "(providers: alpha, beta, gamma; connections: alpha-eu, alpha-us, beta, gamma-hr)",
+        "[prices.figma] matches no provider, application or connection in this report "
+        "(providers: alpha, beta, gamma; applications: Alpha (tests), Beta (tests), Gamma (tests); "
+        "connections: alpha-eu, alpha-us, beta, gamma-hr)",
     ]
     # A provider filter still checks the provider's and its connections' tables; figma may be left out.
     alpha = build_report(history_engine, MARCH, settings, scope=Scope(provider="alpha"), now=history.GENERATED_AT)

@@ -96,7 +96,12 @@ def test_golden_json_holds_the_key_figures():
         "monthly_cost": 320.0,
     }
     assert data["changes"]["counts"] == {"added": 4, "removed": 1, "upgraded": 1, "downgraded": 2, "changed": 1}
-    assert [p["email"] for p in data["people"]["people"]] == ["ann@example.com", "bob@example.com"]
+    assert data["people"]["people_total"] == 2 and data["people"]["tool_counts"] == {"1": 17, "2": 1, "3+": 1}
+    assert [p["email"] for p in data["people"]["people"][:3]] == [
+        "ann@example.com",
+        "nia@example.com",
+        "bob@example.com",
+    ]
     assert [(t["month"], t["billable"], t["seat_cost"]) for t in data["trend"] if t["has_data"]] == [
         ("2026-01", 15, 290.0),
         ("2026-02", 17, 330.0),

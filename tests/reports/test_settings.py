@@ -61,6 +61,23 @@ def test_has_prices_counts_the_provider_and_its_connections_tables(prices):
     assert not prices.has_prices("gamma", [])
 
 
+def test_an_application_table_sits_between_the_connection_and_the_provider(tmp_path):
+    """[prices."Figma"] prices every connection of the application Figma; a connection's own table still wins."""
+    text = PRICES + '\n[prices."Figma"]\n"Full seat" = 14\n"Org seat" = 45\nPro = 1\n'
+    settings = report_settings(history.config(tmp_path, text)).for_applications(
+        {"figma": "Figma", "figma-eu": "Figma", "slack": "Slack"}
+    )
+    assert settings.price("csv", "figma", "Full seat") == Decimal(15)  # the connection's table
+    assert settings.price("csv", "figma-eu", "Full seat") == Decimal(14)  # the application's
+    assert settings.price("csv", "figma-eu", "Org seat") == Decimal(45)
+    assert settings.price("csv", "figma-eu", "Pro") == Decimal(1)  # the application's, before the provider's
+    assert settings.price("csv", "slack", "Pro") == Decimal("8.75")  # Slack has no table: the provider's
+    assert settings.price("csv", "miro", "Org seat") is None  # an unknown connection has no application
+    assert settings.has_prices("other", ["figma-eu"])  # through its application's table
+    # Without knowing the connections' applications the application table prices nothing.
+    assert report_settings(history.config(tmp_path, text)).price("csv", "figma-eu", "Org seat") is None
+
+
 def test_an_empty_connection_table_is_no_prices(tmp_path):
     settings = report_settings(history.config(tmp_path, '[prices]\ncurrency = "EUR"\n[prices.figma]\n'))
     assert not settings.has_prices("csv", ["figma"])
