@@ -21,11 +21,13 @@ class RowMapper:
         self.columns = columns
         self.width = width
         self.warn = warn
-        self._unknown_statuses: set[str] = set()
+        self._unknown_statuses: dict[str, str] = {}  # folded -> as written, in the order met
+        self.rows = 0
 
     def map(self, line: int, fields: list[str]) -> SeatRecord | Rejected:
         """The seat in ``fields`` (the record starting at ``line``)."""
         where = f"{self.options.label} line {line}"
+        self.rows += 1
         if len(fields) > self.width and any(value.strip() for value in fields[self.width :]):
             raise BadProviderData(
                 f"{where}: {len(fields)} fields but the header has {self.width} "
@@ -78,12 +80,29 @@ class RowMapper:
             return SeatStatus.ACTIVE
         status = self.options.statuses.get(folded(value))
         if status is None:
-            if folded(value) in self._unknown_statuses:
-                return SeatStatus.UNKNOWN
-            self._unknown_statuses.add(folded(value))
-            self.warn(
-                f"{self.options.label}: status {value!r} is not known and was stored as unknown; "
-                f'map it, e.g. status_map = "{value}=inactive"'
-            )
+            self._unknown_statuses.setdefault(folded(value), value)
             return SeatStatus.UNKNOWN
         return status
+
+    def finish(self) -> None:
+        """Say, once for the file, what the rows left unsaid: unknown status words, seats all counted as paid."""
+        label = self.options.label
+        if self._unknown_statuses:
+            words = list(self._unknown_statuses.values())
+            # The whole setting, the entries already written kept: copied as it stands, it maps every word.
+            kept = [entry.strip() for entry in (self.options.status_map or "").split(",") if entry.strip()]
+            mapping = ", ".join([*kept, *(f"{word}=inactive" for word in words)])
+            self.warn(
+                f"{label}: status {'words' if len(words) > 1 else 'word'} {', '.join(map(repr, words))} "
+                f"{'are' if len(words) > 1 else 'is'} not known, so those seats were stored as unknown; map them, "
+                f'e.g. status_map = "{mapping}" (each target one of active, inactive, pending, unknown)'
+            )
+        billing = self.options.billing
+        no_rule = (
+            "billable" not in self.columns.positions and billing.billable_types is None and billing.free_types is None
+        )
+        if self.rows and "license" not in self.columns.positions and no_rule:
+            self.warn(
+                f"{label}: no licence column was found or mapped, so every seat counted as a paid "
+                f"{self.options.license_type!r} seat; set license_column (or billable_types/free_types) if some are free"
+            )

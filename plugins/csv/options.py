@@ -128,6 +128,7 @@ class CsvOptions:
     dates: Dates
     delimiter: str | None
     encoding: str
+    status_map: str | None = None  # the setting as written, for hints that keep its entries
 
     @property
     def label(self) -> str:
@@ -154,6 +155,7 @@ def parse_options(settings: Mapping[str, str]) -> CsvOptions:
         dates=Dates(_date_formats(settings.get("date_format")), _zone(settings.get("timezone"))),
         delimiter=_delimiter(settings.get("delimiter")),
         encoding=_encoding(settings.get("encoding")),
+        status_map=settings.get("status_map"),
     )
 
 

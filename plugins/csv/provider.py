@@ -93,3 +93,4 @@ class CsvProvider(Provider):
         for line, fields in rows[1:]:
             yield mapper.map(line, fields)
             context.progress(advance=1)
+        mapper.finish()

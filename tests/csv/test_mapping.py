@@ -113,19 +113,31 @@ def test_billable_column_decides_when_configured(export):
     assert [r.billable for r in read(path, billable_column="Paid seat").records] == [True, False, False]
 
 
-def test_status_map_adds_words_and_unknown_statuses_are_warned_once(export):
-    text = "Email,Status\na@x.io,On leave\nb@x.io,On leave\nc@x.io,Guest-invited\nd@x.io,\n"
-    fetched = read(export(text), status_map="Guest-invited = pending")
+def test_status_map_adds_words_and_unknown_statuses_get_one_hint_keeping_the_setting(export):
+    text = "Email,Status\na@x.io,On leave\nb@x.io,On leave\nc@x.io,Guest-invited\nd@x.io,\ne@x.io,Parked\n"
+    fetched = read(export(text), status_map="Guest-invited = pending", license_type="Pro", free_types="Basic")
     assert [r.status for r in fetched.records] == [
         SeatStatus.UNKNOWN,
         SeatStatus.UNKNOWN,
         SeatStatus.PENDING,
         SeatStatus.ACTIVE,
+        SeatStatus.UNKNOWN,
     ]
     assert fetched.warnings == [
-        "figma.csv: status 'On leave' is not known and was stored as unknown; "
-        'map it, e.g. status_map = "On leave=inactive"'
+        "figma.csv: status words 'On leave', 'Parked' are not known, so those seats were stored as unknown; map them, "
+        'e.g. status_map = "Guest-invited = pending, On leave=inactive, Parked=inactive" (each target one of active, '
+        "inactive, pending, unknown)"
     ]
+
+
+def test_an_export_without_licence_column_or_rule_warns_that_every_seat_counted_as_paid(export):
+    fetched = read(export("Email,Name\na@x.io,A\nb@x.io,B\n"))
+    assert [r.billable for r in fetched.records] == [True, True]
+    assert fetched.warnings == [
+        "figma.csv: no licence column was found or mapped, so every seat counted as a paid 'Licensed' seat; "
+        "set license_column (or billable_types/free_types) if some are free"
+    ]
+    assert read(export("Email,Seat type\na@x.io,Full\n")).warnings == []  # a licence column: no warning
 
 
 def test_bad_date_names_file_line_value_and_format(export):
