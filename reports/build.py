@@ -85,7 +85,7 @@ def build_report(
         totals.add(provider.totals)
 
     labels = source.labels
-    directory = _directory(engine, cutoff, settings)
+    directory = directory_at(engine, cutoff, settings)
     sections = people_sections(accounts, known, directory, settings)
     # A directory that holds no seats is no connection of the report, but its leavers are only as fresh as it.
     for row in _directory_connections(engine, directory, known):
@@ -702,7 +702,7 @@ def _applications(providers: Iterable[ProviderReport]) -> list[ApplicationReport
     return sorted(reports.values(), key=lambda report: report.application.lower())
 
 
-def _directory(engine: Engine, cutoff: datetime, settings: ReportSettings) -> Directory:
+def directory_at(engine: Engine, cutoff: datetime, settings: ReportSettings) -> Directory:
     """The directories' people as of ``cutoff`` (the ``[people] directories``, else every connection with people)."""
     people = queries.people(engine, as_of=cutoff)
     chosen = settings.rules.directories

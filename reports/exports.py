@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from seatkeeper.output import jsonable, safe_cell
+from seatkeeper.people import Directory
 
 from .model import Report
 from .settings import ReportSettings
@@ -44,6 +45,12 @@ CSV_COLUMNS = (
     "monthly_price",
     "currency",
     "application",  # added in this schema version: last, so columns read by position keep their place
+    # The person the account belongs to, by the directory (empty without one): for leavers and chargeback.
+    "person_email",
+    "person_status",
+    "left_at",
+    "cost_center",
+    "external",
 )
 
 
@@ -88,10 +95,13 @@ def write_seats_csv(
     observed_at: Mapping[int, datetime],
     labels: Mapping[str, str],
     settings: ReportSettings,
+    directory: Directory | None = None,
 ) -> int:
     """Write one formula-safe CSV row per seat to ``out`` (header first); returns the number of seats.
 
     :param observed_at: per connection id, the time idle days count up to (its last sync before the cut-off).
+    :param directory: the people at the cut-off, to name each account's person (their status, leaving date and
+        cost center; the department too, when the tool has none).
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -110,7 +120,17 @@ def write_seats_csv(
             "idle_days": (observed_at[row["connection_id"]] - activity).days if activity else None,
             "monthly_price": None if price is None else f"{price.quantize(CENT)}",
             "currency": settings.currency,
+            "external": bool(row["email"]) and settings.rules.is_external(row["email"]),
         }
+        person = directory.person_of(row["email"]) if directory else None
+        if person is not None:
+            values |= {
+                "person_email": person["email"],
+                "person_status": person["status"],
+                "left_at": person["status_since"] if person["status"] != "active" else None,
+                "cost_center": person.get("cost_center"),
+                "department": row["department"] or person.get("department"),
+            }
         writer.writerow([safe_cell(values.get(column)) for column in CSV_COLUMNS])
         written += 1
     return written

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from seatkeeper import paths
 
 from . import figures
-from .build import build_report, connection_freshness, seat_source
+from .build import build_report, connection_freshness, directory_at, seat_source
 from .destination import write_report_file
 from .exports import write_json, write_seats_csv
 from .figures import EVERYTHING, Scope
@@ -64,6 +64,7 @@ def write_report(
             observed_at={connection_id: rule.observed_at for connection_id, rule in source.idle_rules.items()},
             labels=source.labels,
             settings=source.settings,
+            directory=directory_at(engine, source.cutoff, source.settings),
         )
         return [warning for row in source.connections for warning in _freshness_warnings(source, row, settings)]
     list_limit = None if fmt is ReportFormat.json else settings.list_limit

@@ -73,6 +73,21 @@ def test_the_json_leavers_carry_the_documented_keys(company_engine, settings):
     }
 
 
+def test_the_csv_names_each_seats_person_for_pivots(company_engine, settings):
+    import csv
+
+    out = io.StringIO()
+    write_report(company_engine, ReportFormat.csv, out, MARCH, settings, now=company.GENERATED_AT)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    leaver = [row for row in rows if row["person_email"] == company.LEAVER]
+    assert {row["application"] for row in leaver} == set(company.LEAVER_SEATS)
+    assert {(row["person_status"], row["left_at"]) for row in leaver} == {("terminated", "2026-03-13T00:00:00Z")}
+    assert all(row["cost_center"] for row in leaver)
+    alias = [row for row in rows if row["email"].startswith("s.costa@")]
+    assert alias and {row["person_email"] for row in alias} == {"sam.costa@tidewater-kites.example"}
+    assert {row["email"] for row in rows if row["external"] == "true"} == {"kai@pixel-studio.example"}
+
+
 def test_an_alias_and_a_plus_address_are_one_person(march):
     everyone = {person.email: person for person in march.people.people}
     sam, maren = everyone["sam.costa@tidewater-kites.example"], everyone["maren.holt@tidewater-kites.example"]
