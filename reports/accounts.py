@@ -8,6 +8,7 @@ per person) and match each account's email to a directory person by the exact ru
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -108,7 +109,7 @@ def people_sections(
             if account.billable and account.row["email"] and rules.is_external(account.row["email"])
         ],
         unmatched_accounts=[
-            account.seats()
+            dataclasses.replace(account.seats(), possible_matches=_guesses(directory, account))
             for account in accounts
             if directory
             and account.person is None
@@ -116,6 +117,11 @@ def people_sections(
         ],
         people=_people(accounts),
     )
+
+
+def _guesses(directory: Directory, account: _Account) -> list[str]:
+    """Directory people an unmatched account may be, by name: listed for review, never counted."""
+    return [person["email"] for person in directory.possible_matches(account.row["name"], account.row["email"])]
 
 
 def _person_key(person, email: str | None, rules) -> str | None:

@@ -267,6 +267,9 @@ class AccountSeats:
     seats: int
     #: None when the billable licence type has no price.
     monthly_cost: Decimal | None
+    #: For an account no rule matches: directory people whose name matches its name or email, to review (and
+    #: confirm in [people.aliases]); never counted as a match.
+    possible_matches: list[str] = field(default_factory=list)
 
 
 @dataclass
