@@ -147,7 +147,6 @@ class Staging:
         self._people: list[dict[str, Any]] = []
         self.people_staged = 0
         self._seq = 0
-        self._outcome: Outcome | None = None
 
     def __enter__(self) -> Staging:
         self._db = self.engine.connect()
@@ -263,7 +262,6 @@ class Staging:
         outcome.changed = changed_same_key + accepted
         outcome.removed = reasons.get("removed", 0)
         outcome.added = outcome.seen - outcome.unchanged - changed_same_key - accepted
-        self._outcome = outcome
         return outcome
 
     def people_outcome(self) -> PeopleOutcome | None:
