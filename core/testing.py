@@ -118,11 +118,14 @@ def sync(
     connection: str = CONNECTION,
     now: datetime | None = None,
     allow_empty: bool = False,
+    allow_shrink: bool = False,
 ) -> SyncResult:
-    """Sync ``provider`` with ``settings`` into ``engine`` through the real engine, as ``seatkeeper sync`` does."""
+    """Sync ``provider`` with ``settings`` into ``engine`` through the real engine, as ``seatkeeper sync`` does
+    (``allow_empty`` and ``allow_shrink`` as its ``--allow-empty`` and ``--allow-shrink``)."""
     resolved = resolve(provider, settings)
+    connection_config = ConnectionConfig(connection, provider.name, application=settings.get("application"))
     return sync_connection(
-        engine, ConnectionConfig(connection, provider.name), provider, resolved, now=now, allow_empty=allow_empty
+        engine, connection_config, provider, resolved, now=now, allow_empty=allow_empty, allow_shrink=allow_shrink
     )
 
 
