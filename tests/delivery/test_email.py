@@ -34,7 +34,7 @@ def synced(cli_run, provider, count: int = 3) -> None:
 
 def parts(message):
     """(text body, [(filename, content)] of the attachments) of a received message."""
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    text = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")  # SMTP sends CRLF
     attached = [(part.get_filename(), part.get_content()) for part in message.iter_attachments()]
     return text, attached
 
