@@ -10,6 +10,7 @@ import json
 import socket
 import ssl
 import threading
+import warnings
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,6 +130,20 @@ def starttls_server(certificate):
         require_starttls=True,
         auth_required=True,
     )
+    yield SmtpServer(port, mailbox)
+    controller.stop()
+
+
+@pytest.fixture
+def ssl_server(certificate):
+    """An SMTP server speaking TLS from the first byte (implicit TLS, as on port 465), with AUTH."""
+    mailbox = Mailbox()
+    # aiosmtpd counts only STARTTLS as TLS for its auth_require_tls: this connection is TLS from its first byte.
+    with warnings.catch_warnings():  # its warning about AUTH without TLS does not apply here
+        warnings.simplefilter("ignore", UserWarning)
+        controller, port = start_smtp(
+            mailbox, ssl_context=server_context(certificate), auth_required=True, auth_require_tls=False
+        )
     yield SmtpServer(port, mailbox)
     controller.stop()
 

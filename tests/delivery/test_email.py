@@ -83,6 +83,19 @@ def test_starttls_and_login_send_the_mail_and_the_password_is_never_shown(
     assert SMTP_PASSWORD not in out + err + message.as_string()
 
 
+def test_implicit_tls_and_login_send_the_mail(cli_run, provider, write_config, ssl_server, monkeypatch):
+    synced(cli_run, provider)
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    write_config(
+        email_config(ssl_server.port, security='"ssl"', username=f'"{SMTP_USER}"', password_env='"TEST_SMTP_PASSWORD"')
+    )
+    code, out, err = cli_run("notify", "--month", MONTH)
+    assert code == 0, err
+    assert ssl_server.mailbox.logins == [SMTP_USER]
+    [message] = ssl_server.mailbox.messages
+    assert "Billable seats: 3" in parts(message)[0]
+
+
 def test_a_wrong_password_is_one_line_naming_what_to_fix(cli_run, provider, write_config, starttls_server, monkeypatch):
     synced(cli_run, provider)
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "not-the-password-xyz")

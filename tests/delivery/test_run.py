@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from seatkeeper import paths
-from tests.delivery.conftest import LOCALHOST_ONLY, free_port
+from tests.delivery.conftest import LOCALHOST_ONLY, SMTP_PASSWORD, SMTP_USER, free_port
 from tests.delivery.test_email import MONTH, email_config, parts
 from tests.throwaway_plugin import SECRET, user
 
@@ -26,6 +28,27 @@ def test_run_syncs_writes_the_report_and_mails_it(cli_run, provider, write_confi
     assert "Billable seats: 4" in text and "Monthly cost: 50.00 EUR" in text
     assert html == report_path.read_text(encoding="utf-8")
     assert SECRET not in out + err + message.as_string()
+
+
+def test_no_secret_reaches_the_output_the_mail_the_report_or_the_database(
+    cli_run, provider, write_config, starttls_server, webhook_receiver, monkeypatch, tmp_path
+):
+    provider.users = [user(1)]
+    hook = webhook_receiver.url("/services/T0/B0/hook-sekrit-path")
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    monkeypatch.setenv("TEST_SLACK_HOOK", hook)
+    config = email_config(starttls_server.port, username=f'"{SMTP_USER}"', password_env='"TEST_SMTP_PASSWORD"')
+    write_config(config + '[notify.slack]\nwebhook_url_env = "TEST_SLACK_HOOK"\n')
+    code, out, err = cli_run("run", "--month", MONTH)
+    assert code == 0, err
+    [message] = starttls_server.mailbox.messages
+    assert len(webhook_receiver.posts) == 1
+    stored = (tmp_path / "cli.db").read_bytes() + (
+        paths.data_dir() / "reports" / f"seatkeeper-{MONTH}.html"
+    ).read_bytes()
+    for secret in (SMTP_PASSWORD, hook, "hook-sekrit-path", SECRET):
+        assert secret not in out + err + message.as_string() + json.dumps([body for _, body in webhook_receiver.posts])
+        assert secret.encode() not in stored
 
 
 def test_a_failed_sync_exits_1_and_the_mail_carries_the_alert(
