@@ -10,7 +10,6 @@ import json
 import socket
 import ssl
 import threading
-import warnings
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -139,11 +138,9 @@ def ssl_server(certificate):
     """An SMTP server speaking TLS from the first byte (implicit TLS, as on port 465), with AUTH."""
     mailbox = Mailbox()
     # aiosmtpd counts only STARTTLS as TLS for its auth_require_tls: this connection is TLS from its first byte.
-    with warnings.catch_warnings():  # its warning about AUTH without TLS does not apply here
-        warnings.simplefilter("ignore", UserWarning)
-        controller, port = start_smtp(
-            mailbox, ssl_context=server_context(certificate), auth_required=True, auth_require_tls=False
-        )
+    controller, port = start_smtp(
+        mailbox, ssl_context=server_context(certificate), auth_required=True, auth_require_tls=False
+    )
     yield SmtpServer(port, mailbox)
     controller.stop()
 

@@ -83,6 +83,7 @@ def test_starttls_and_login_send_the_mail_and_the_password_is_never_shown(
     assert SMTP_PASSWORD not in out + err + message.as_string()
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # it is TLS: see ssl_server
 def test_implicit_tls_and_login_send_the_mail(cli_run, provider, write_config, ssl_server, monkeypatch):
     synced(cli_run, provider)
     monkeypatch.setenv("TEST_SMTP_PASSWORD", SMTP_PASSWORD)
