@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from seatkeeper import cancel
 from seatkeeper.errors import ConfigError, Interrupted, SeatkeeperError, first_line
 
 from . import console
@@ -33,7 +34,7 @@ def notify(ctx: typer.Context, month: MonthOption = None) -> None:
             f"config file {ctx.obj.config.path}: no [notify] destination: add [notify.email], [notify.slack] "
             "or [notify.teams] (see docs/delivery.md)"
         )
-    report, html = _build(ctx.obj, month)
+    report, html = _build(ctx.obj, _month(month))
     code = _send(settings, report, html)
     if code:
         raise typer.Exit(code)
@@ -59,15 +60,17 @@ def run(
     state = ctx.obj
     settings = notify_settings(state.config)  # a wrong [notify] or [reports] stops before any work
     file_mode = report_settings(state.config).file_mode
+    chosen = _month(month)  # a wrong --month too
     codes = [_exit_code(lambda: sync(ctx, jobs=jobs))]
+    cancel.check()  # a Ctrl-C or SIGTERM during the sync ends the run there: nothing is sent
     try:
-        report, html = _build(state, month)
+        report, html = _build(state, chosen)
 
         def write(out) -> list[str]:
             out.write(html)
             return []
 
-        path = default_path(_month(month), ReportFormat.html)
+        path = default_path(chosen, ReportFormat.html)
         write_report_file(path, write, file_mode=file_mode)
         console.out(str(path))
     except Interrupted:
@@ -95,12 +98,13 @@ def _exit_code(step) -> int:
 
 
 def _month(month: str | None):
+    """The month ``--month`` names (checked), else the last full month."""
     from seatkeeper.reports.period import last_full_month, parse_month
 
     return parse_month(month) if month is not None else last_full_month(datetime.now(UTC))
 
 
-def _build(state, month: str | None):
+def _build(state, month):
     """The month's report model and its HTML (as ``seatkeeper report`` renders it)."""
     from seatkeeper.reports.build import build_report
     from seatkeeper.reports.render import render_html
@@ -108,7 +112,7 @@ def _build(state, month: str | None):
 
     settings = report_settings(state.config)
     now = datetime.now(UTC)
-    report = build_report(state.reader, _month(month), settings, now=now, list_limit=settings.list_limit)
+    report = build_report(state.reader, month, settings, now=now, list_limit=settings.list_limit)
     return report, render_html(report, settings.template_dir)
 
 

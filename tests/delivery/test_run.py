@@ -85,6 +85,13 @@ def test_a_wrong_notify_table_exits_2_before_any_sync(cli_run, provider, write_c
     assert provider.fetches == 0
 
 
+def test_a_wrong_month_exits_2_before_any_sync(cli_run, provider):
+    provider.users = [user(1)]
+    code, _, err = cli_run("run", "--month", "2026-13")
+    assert code == 2 and "2026-13" in err
+    assert provider.fetches == 0
+
+
 def test_without_data_for_the_month_run_reports_the_error_and_exits_with_the_worst(cli_run, provider, write_config):
     provider.fail_after = 0  # the first sync fails: nothing was ever synced
     provider.users = [user(1)]
