@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 
-REPORT_SECTIONS = ("prices", "reports")
+REPORT_SECTIONS = ("prices", "reports", "notify")
 
 
 def _print_version(value: bool) -> None:

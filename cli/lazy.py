@@ -69,6 +69,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "report",
         "Write the monthly licence report: seats, costs, unused seats, changes, departments, trend.",
     ),
+    "notify": (
+        "seatkeeper.cli.notify_command",
+        "notify",
+        "Send the month's headline figures, alerts and HTML report to the [notify] destinations.",
+    ),
+    "run": (
+        "seatkeeper.cli.notify_command",
+        "run",
+        "Sync every connection, write the month's report and send it: one command for cron or a systemd timer.",
+    ),
     "demo": (
         "seatkeeper.cli.demo_command",
         "demo",

@@ -1,0 +1,82 @@
+"""``seatkeeper notify`` to Slack and Teams webhooks, posted to a local HTTP receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+from tests.delivery.conftest import LOCALHOST_ONLY, free_port
+from tests.delivery.test_email import MONTH, PRICES, synced
+
+pytestmark = LOCALHOST_ONLY
+
+WEBHOOKS = '[notify.slack]\nwebhook_url_env = "TEST_SLACK_HOOK"\n[notify.teams]\nwebhook_url_env = "TEST_TEAMS_HOOK"\n'
+SLACK_PATH = "/services/T000/B000/slack-token-sekrit"
+TEAMS_PATH = "/webhookb2/teams-token-sekrit"
+
+
+def test_slack_and_teams_receive_the_figures(cli_run, provider, write_config, webhook_receiver, monkeypatch):
+    synced(cli_run, provider, 2)
+    monkeypatch.setenv("TEST_SLACK_HOOK", webhook_receiver.url(SLACK_PATH))
+    monkeypatch.setenv("TEST_TEAMS_HOOK", webhook_receiver.url(TEAMS_PATH))
+    write_config(PRICES + WEBHOOKS)
+    code, out, err = cli_run("notify", "--month", MONTH)
+    assert code == 0, err
+    assert out.splitlines() == ["slack: sent", "teams: sent"]
+    (slack_path, slack), (teams_path, teams) = webhook_receiver.posts
+    assert slack_path == SLACK_PATH and teams_path == TEAMS_PATH
+    assert list(slack) == ["text"]
+    assert "Licence report — " in slack["text"] and "Billable seats: 2" in slack["text"]
+    assert "Monthly cost: 25.00 EUR" in slack["text"]
+    assert teams["@type"] == "MessageCard" and teams["title"].startswith("Licence report — ")
+    assert "Billable seats: 2" in teams["text"]
+    assert "sekrit" not in out + err
+
+
+def test_the_alerts_are_sent(cli_run, provider, write_config, webhook_receiver, monkeypatch):
+    synced(cli_run, provider, 2)
+    monkeypatch.setenv("LISTPROVIDER_TOKEN", "a-wrong-token")
+    assert cli_run("sync").exit_code == 1  # the latest sync fails: the report's first warning
+    monkeypatch.setenv("TEST_SLACK_HOOK", webhook_receiver.url(SLACK_PATH))
+    write_config(PRICES + '[notify.slack]\nwebhook_url_env = "TEST_SLACK_HOOK"\n')
+    code, _, err = cli_run("notify", "--month", MONTH)
+    assert code == 0, err
+    [(_, slack)] = webhook_receiver.posts
+    assert "— 1 alert*" in slack["text"]
+    assert "Read this first:\n- listprovider: the latest sync" in slack["text"] and "failed" in slack["text"]
+
+
+def test_a_webhook_answering_404_is_one_line_naming_the_variable_not_the_url(
+    cli_run, provider, write_config, webhook_receiver, monkeypatch
+):
+    synced(cli_run, provider)
+    webhook_receiver.status = 404
+    monkeypatch.setenv("TEST_SLACK_HOOK", webhook_receiver.url(SLACK_PATH))
+    monkeypatch.setenv("TEST_TEAMS_HOOK", webhook_receiver.url(TEAMS_PATH))
+    write_config(PRICES + WEBHOOKS)
+    code, out, err = cli_run("notify", "--month", MONTH)
+    assert code == 1
+    assert err.splitlines() == [
+        "Error: slack: the webhook in $TEST_SLACK_HOOK answered HTTP 404: check the URL (the webhook may have been removed)",
+        "Error: teams: the webhook in $TEST_TEAMS_HOOK answered HTTP 404: check the URL (the webhook may have been removed)",
+    ]
+    assert "sekrit" not in out + err
+
+
+def test_an_unreachable_webhook_never_shows_its_url(cli_run, provider, write_config, monkeypatch):
+    synced(cli_run, provider)
+    monkeypatch.setenv("TEST_SLACK_HOOK", f"http://127.0.0.1:{free_port()}{SLACK_PATH}")
+    write_config(PRICES + '[notify.slack]\nwebhook_url_env = "TEST_SLACK_HOOK"\n')
+    code, out, err = cli_run("notify", "--month", MONTH)
+    assert code == 1
+    assert (
+        err.strip()
+        == "Error: slack: the webhook in $TEST_SLACK_HOOK cannot be reached (ConnectionError): check the URL"
+    )
+    assert "sekrit" not in out + err
+
+
+def test_a_literal_webhook_url_is_refused(cli_run, provider, write_config):
+    synced(cli_run, provider)
+    write_config(f'[notify.teams]\nwebhook_url = "https://example.invalid{TEAMS_PATH}"\n')
+    code, out, err = cli_run("notify", "--month", MONTH)
+    assert code == 2
+    assert "a webhook URL is a secret, not kept in the config file" in err
+    assert "sekrit" not in out + err
