@@ -7,10 +7,10 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from seatkeeper import DemoSnapshot, FetchContext, Person, Provider, Rejected, SeatPlan, SeatRecord, Setting, cancel
 from seatkeeper.errors import ConfigError, PermissionDenied
+from seatkeeper.http import check_service_url
 
 from . import directory as directory_api
 from . import licensing
@@ -23,7 +23,6 @@ from .usage import fetch_plans
 
 DEFAULT_ADMIN_URL = "https://admin.googleapis.com"
 DEFAULT_LICENSING_URL = "https://licensing.googleapis.com"
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -288,18 +287,4 @@ def options(settings: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _url(value: str, name: str) -> str:
-    value = value.strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        hostname = parts.hostname
-        has_credentials = bool(parts.username or parts.password)
-    except ValueError:
-        raise ConfigError(f"the Google Workspace {name} is not a valid URL: check the connection's {name}") from None
-    if has_credentials:
-        raise ConfigError(f"the Google Workspace {name} must not contain a user name or password")
-    if parts.scheme not in ("https", "http") or not hostname:
-        raise ConfigError(f"the Google Workspace {name} {value[:200]!r} is not an http(s) URL")
-    if parts.scheme == "http" and hostname not in _LOOPBACK:
-        # Tokens would cross the network in clear text.
-        raise ConfigError(f"the Google Workspace {name} must use https (plain http only for localhost)")
-    return value
+    return check_service_url(value, "Google Workspace", name)[0]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from seatkeeper.errors import ConfigError
+from seatkeeper.http import check_service_url
 
 #: cloud setting -> (token host, Graph host), from Microsoft's national-cloud deployment table.
 CLOUDS = {
@@ -14,7 +15,6 @@ CLOUDS = {
     "usgov-dod": ("login.microsoftonline.us", "dod-graph.microsoft.us"),  # DoD (L5)
     "china": ("login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),  # operated by 21Vianet
 }
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 @dataclass(frozen=True)
@@ -53,30 +53,10 @@ def endpoints(cloud: str, tenant: str, authority_url: str | None = None, graph_u
 
 def check_url(value: str, name: str, env: str, *, https_only: bool = False) -> str:
     """``value`` without a trailing slash, if it is an https URL (or http on this machine, unless ``https_only``)."""
-    value = value.strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        hostname = parts.hostname
-        has_credentials = bool(parts.username or parts.password)
-    except ValueError:
-        raise ConfigError(
-            f"the Microsoft 365 {name} is not a valid URL: check {env} or the connection's {name}"
-        ) from None
-    if has_credentials:  # checked before the URL is echoed in any message
-        raise ConfigError(f"the Microsoft 365 {name} must not contain a user name or password: check {env}")
-    if parts.scheme not in ("https", "http") or not hostname:
-        raise ConfigError(
-            f"the Microsoft 365 {name} {value!r} is not an http(s) URL: check {env} or the connection's {name}"
-        )
-    if parts.scheme == "http":
-        if https_only:
-            # MSAL accepts https authorities only (it fetches the tenant's OpenID configuration from it).
-            raise ConfigError(f"the Microsoft 365 {name} must use https (MSAL accepts no other): check {env}")
-        if hostname not in LOOPBACK:
-            # Credentials and tokens would cross the network in clear text.
-            raise ConfigError(
-                f"the Microsoft 365 {name} must use https (plain http is only allowed for localhost): check {env}"
-            )
+    # MSAL accepts https authorities only (it fetches the tenant's OpenID configuration from it).
+    value, parts = check_service_url(
+        value, "Microsoft 365", name, env, https_only="MSAL accepts no other" if https_only else None
+    )
     if parts.query or parts.fragment:
         raise ConfigError(f"the Microsoft 365 {name} must not have a query or fragment: check {env}")
     return value

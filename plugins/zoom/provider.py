@@ -9,10 +9,10 @@ import math
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from seatkeeper import DemoSnapshot, FetchContext, Provider, Rejected, SeatPlan, SeatRecord, Setting
 from seatkeeper.errors import ConfigError
+from seatkeeper.http import check_service_url
 
 from .addons import addons_enabled, with_addons
 from .auth import TokenSource, check_credential
@@ -26,7 +26,6 @@ DEFAULT_API_URL = "https://api.zoom.us/v2"
 DEFAULT_OAUTH_URL = "https://zoom.us/oauth/token"
 MAX_PAGE_SIZE = 2000  # Zoom's 2025 specs; the 2024 spec (and the default here) says 300
 MAX_ADDON_WORKERS = 4
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 class ZoomProvider(Provider[ZoomClient]):
@@ -217,18 +216,4 @@ def _seconds(settings: Mapping[str, str], name: str, env: str) -> float | None:
 
 
 def _url(value: str, name: str, env: str) -> str:
-    value = value.strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        hostname = parts.hostname
-        has_credentials = bool(parts.username or parts.password)
-    except ValueError:
-        raise ConfigError(f"the Zoom {name} is not a valid URL: check {env} or the connection's {name}") from None
-    if has_credentials:  # checked before the URL is echoed in any message
-        raise ConfigError(f"the Zoom {name} must not contain a user name or password: check {env}")
-    if parts.scheme not in ("https", "http") or not hostname:
-        raise ConfigError(f"the Zoom {name} {value!r} is not an http(s) URL: check {env} or the connection's {name}")
-    if parts.scheme == "http" and hostname not in _LOOPBACK:
-        # Credentials and tokens would cross the network in clear text.
-        raise ConfigError(f"the Zoom {name} must use https (plain http is only allowed for localhost): check {env}")
-    return value
+    return check_service_url(value, "Zoom", name, env)[0]
