@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import SplitResult, urlsplit
 
+from urllib3.exceptions import NameResolutionError
+
 from .errors import ConfigError
 
 #: How deep a chain of causes is followed (a cycle or a pathological chain stops there).
@@ -65,3 +67,14 @@ def check_service_url(
         # Credentials and tokens would cross the network in clear text.
         raise ConfigError(f"the {service} {name} must use https (plain http is only allowed for localhost){check}")
     return value, parts
+
+
+def unreachable(causes: list[BaseException]) -> str | None:
+    """Why a host could not be reached at all, from a failure's ``causes`` (innermost first wins): its name does
+    not resolve, or it refused the connection; None for any other failure."""
+    for cause in reversed(causes):
+        if isinstance(cause, NameResolutionError):
+            return "the host name does not resolve (DNS)"
+        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
+            return "connection refused"
+    return None

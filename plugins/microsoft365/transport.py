@@ -21,7 +21,7 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, ResponseError
 from urllib3.util.retry import Retry
 
 from seatkeeper import cancel
-from seatkeeper.http import network_causes
+from seatkeeper.http import network_causes, unreachable
 
 from .clouds import host_of
 
@@ -211,11 +211,9 @@ def new_session(policy: RetryPolicy, ca_bundle: str | None = None) -> GraphSessi
 def describe_network_error(error: BaseException) -> str:
     """A short, secret-free reason for a failed connection, from the innermost cause."""
     seen = network_causes(error)
-    for cause in reversed(seen):
-        if isinstance(cause, NameResolutionError):
-            return "the host name does not resolve (DNS)"
-        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
-            return "connection refused"
+    reason = unreachable(seen)
+    if reason is not None:
+        return reason
     for cause in seen:
         if isinstance(cause, requests.exceptions.SSLError):
             return "TLS certificate or handshake failed (behind a TLS-inspecting proxy? set ca_bundle)"

@@ -30,7 +30,7 @@ from urllib3.util.retry import Retry
 
 from seatkeeper import cancel
 from seatkeeper.errors import ProviderUnavailable, RateLimited
-from seatkeeper.http import network_causes
+from seatkeeper.http import network_causes, unreachable
 
 #: Statuses retried with backoff: throttling and transient server failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -252,11 +252,9 @@ def timed_out(error: BaseException) -> str | None:
 def describe_network_error(error: BaseException) -> str:
     """A short, secret-free reason for a failed connection, from the innermost cause."""
     seen = network_causes(error)
-    for cause in reversed(seen):
-        if isinstance(cause, NameResolutionError):
-            return "the host name does not resolve (DNS)"
-        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
-            return "connection refused"
+    reason = unreachable(seen)
+    if reason is not None:
+        return reason
     kind = timed_out(error)
     if kind == "connect":
         return "timed out while connecting"

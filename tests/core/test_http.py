@@ -41,3 +41,13 @@ def test_the_causes_of_a_network_failure_are_followed_once_each():
     outer = RuntimeError(inner)
     outer.__cause__ = inner
     assert network_causes(outer) == [outer, inner]
+
+
+def test_an_unreachable_host_is_told_from_its_innermost_cause():
+    from seatkeeper.http import unreachable
+
+    assert (
+        unreachable([RuntimeError("wrapped"), ConnectionRefusedError(111, "Connection refused")])
+        == "connection refused"
+    )
+    assert unreachable([TimeoutError("timed out")]) is None
