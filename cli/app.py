@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 
-REPORT_SECTIONS = ("prices", "reports", "notify")
+REPORT_SECTIONS = ("prices", "contracts", "exchange_rates", "reports", "notify")
 
 
 def _print_version(value: bool) -> None:

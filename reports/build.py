@@ -21,7 +21,7 @@ from seatkeeper.errors import ConfigError
 from seatkeeper.people import Directory
 from seatkeeper.runs import RunOutcome
 
-from . import figures
+from . import figures, finance
 from .accounts import people_sections
 from .figures import EVERYTHING, Scope
 from .model import (
@@ -75,14 +75,16 @@ def build_report(
             {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
         )
         unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
+        unused_accounts = figures.unused_account_rows(db, seats, categories)
         accounts = figures.account_rows(db, held)
-    plans = [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in {r["name"] for r in known}]
+    plans = _plans_at(engine, known, cutoff)
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
     providers = _providers(known, counts, plans, freshness, activity_reported, unused_days, settings)
     totals = Totals()
     for provider in providers:
         totals.add(provider.totals)
+    connections = [connection for provider in providers for connection in provider.connections]
 
     labels = source.labels
     directory = directory_at(engine, cutoff, settings)
@@ -96,6 +98,15 @@ def build_report(
 
     warnings = [warning for report in freshness.values() for warning in report.warnings]  # directories' too
     warnings += _price_warnings(providers, settings, scope)
+    warnings += _contract_warnings(connections, settings, scope)
+
+    day = cutoff.date()
+    unused_seats = [_unused_seat(row, labels, source.idle_rules, settings) for row in unused_rows]
+    leaver_usage = _leaver_usage(sections.leavers, unused_accounts, known)
+    contract_lines = finance.contract_lines(connections, settings, day)
+    renewals = finance.renewals(
+        connections, settings, day, _idle_by_type(counts, known, sections.leavers, leaver_usage)
+    )
     return Report(
         month=month.label,
         month_title=month.title,
@@ -109,11 +120,19 @@ def build_report(
         connection_filter=scope.connection,
         application_filter=scope.application,
         totals=totals,
+        annual_cost=totals.monthly_cost * 12,
         applications=_applications(providers),
         providers=providers,
+        contracts=contract_lines,
+        renewals=renewals,
+        renewal_window_days=finance.RENEWAL_WINDOW_DAYS,
+        notice_alert_days=finance.NOTICE_ALERT_DAYS,
+        savings=finance.savings(
+            connections, sections.leavers, leaver_usage, unused_seats, contract_lines, labels, list_limit
+        ),
         unused=UnusedSummary(
             buckets=_overall_buckets(providers, labels),
-            seats=[_unused_seat(row, labels, source.idle_rules, settings) for row in unused_rows],
+            seats=unused_seats,
             seats_total=totals.unused,
         ),
         changes=_changes(engine, ids, month, cutoff, runs, settings, list_limit, newly, providers),
@@ -126,6 +145,7 @@ def build_report(
         people=sections.people,
         trend=_trend(engine, known, month, now, runs, settings),
         freshness=list(freshness.values()),
+        alerts=finance.alerts(renewals, freshness.values(), sections.leavers, settings.currency),
         warnings=warnings,
         list_limit=list_limit,
     )
@@ -173,7 +193,8 @@ def seat_source(
     if not known:
         raise ConfigError(_nothing_in_scope(engine, scope, month))
     ids = [row["id"] for row in known]
-    settings = settings.for_applications({row["name"]: row["application"] for row in known})
+    # Prices, contracts and exchange rates as they were on the cut-off day: a past month keeps its figures.
+    settings = settings.for_applications({row["name"]: row["application"] for row in known}).on(cutoff.date())
     runs = figures.run_status(engine, ids, cutoff)
     if not any(runs[i]["last_success_at"] for i in ids):
         raise ConfigError(f"no connection{_scope_words(scope)} had synced successfully by the end of {month.label}")
@@ -191,6 +212,38 @@ def seat_source(
     return SeatSource(
         now, cutoff, settings, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats, held
     )
+
+
+def _plans_at(engine: Engine, known, cutoff: datetime) -> list[dict[str, Any]]:
+    """The plans (purchased seats) of the ``known`` connections as their last sync before ``cutoff`` saw them."""
+    names = {row["name"] for row in known}
+    return [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in names]
+
+
+def _leaver_usage(leavers, unused_accounts, known) -> dict[tuple[str, str, str], dict[str, int]]:
+    """(connection, email, licence type) -> unused category -> seats, for the leavers' seats only."""
+    names = {row["id"]: row["name"] for row in known}
+    wanted = {(leaver.connection, leaver.email, leaver.license_type) for leaver in leavers}
+    usage: dict[tuple[str, str, str], dict[str, int]] = {}
+    for row in unused_accounts:
+        key = (names[row["connection_id"]], row["email"], row["license_type"])
+        if key in wanted:
+            usage.setdefault(key, {})
+            usage[key][row["usage"]] = usage[key].get(row["usage"], 0) + row["seats"]
+    return usage
+
+
+def _idle_by_type(counts, known, leavers, leaver_usage) -> dict[tuple[str, str], int]:
+    """(connection, licence type) -> billable seats not in use: in an unused category, or held by a leaver."""
+    names = {row["id"]: row["name"] for row in known}
+    idle: dict[tuple[str, str], int] = defaultdict(int)
+    for row in counts:
+        if row["billable"] and row["usage"] not in (figures.ACTIVE, figures.UNKNOWN):
+            idle[(names[row["connection_id"]], row["license_type"])] += row["seats"]
+    for leaver in leavers:
+        unused = sum(leaver_usage.get((leaver.connection, leaver.email, leaver.license_type), {}).values())
+        idle[(leaver.connection, leaver.license_type)] += max(leaver.seats - unused, 0)
+    return idle
 
 
 def _scope_words(scope: Scope) -> str:
@@ -233,18 +286,29 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
     for row in known:
         connection_names[row["provider"]].append(row["name"])
 
-    reports: dict[str, ProviderReport] = {}
-    for row in known:
-        provider = row["provider"]
-        connection = _connection(
+    plain = [finance.Connection(row["name"], row["provider"], row["application"]) for row in known]
+    governed = set(finance.governing(plain, settings.contracts_on(settings.day) if settings.day else []))
+    built = [
+        _connection(
             row,
             by_connection[row["id"]],
             plans_by_connection.get(row["name"]),
             freshness[row["id"]],
             row["id"] in activity_reported,
-            unused_days[provider],
+            unused_days[row["provider"]],
             settings,
+            governed,
         )
+        for row in known
+    ]
+    held = {connection.connection: _billable_held(connection.license_types) for connection in built}
+    beyond = finance.bought_beyond_held(plain, held, plans_by_connection, settings)
+    for connection in built:
+        _add_beyond(connection.totals, beyond[connection.connection])
+
+    reports: dict[str, ProviderReport] = {}
+    for row, connection in zip(known, built, strict=True):
+        provider = row["provider"]
         if provider not in reports:
             prices_set = settings.has_prices(provider, connection_names[provider])
             reports[provider] = ProviderReport(provider, prices_set, [], [], Totals())
@@ -259,7 +323,26 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
     return list(reports.values())
 
 
-def _connection(row, counts, plans, freshness, activity_reported, unused_days, settings) -> ConnectionReport:
+def _billable_held(lines: Iterable[LicenseLine]) -> dict[str, int]:
+    """Licence type -> billable seats held."""
+    held: dict[str, int] = defaultdict(int)
+    for line in lines:
+        if line.billable:
+            held[line.license_type] += line.seats
+    return held
+
+
+def _add_beyond(totals: Totals, beyond: finance.Beyond) -> None:
+    """Add the seats bought beyond those held (and, under a contract, unassigned) to a connection's totals."""
+    totals.bought_not_held += beyond.seats
+    totals.bought_not_held_cost += beyond.cost
+    totals.unpriced_seats += beyond.unpriced_seats
+    totals.monthly_cost = totals.seat_cost + totals.bought_not_held_cost
+    totals.unassigned += beyond.contract_seats
+    totals.unassigned_cost += beyond.contract_cost
+
+
+def _connection(row, counts, plans, freshness, activity_reported, unused_days, settings, governed) -> ConnectionReport:
     provider, name = row["provider"], row["name"]
     lines: dict[tuple[str, bool], LicenseLine] = {}
     buckets = {
@@ -301,10 +384,11 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
         totals.unused_unpriced_seats += bucket.unpriced_seats
     plan_lines = None if plans is None else [_plan(plan, lines, provider, name, settings) for plan in plans]
     for plan in plan_lines or []:
-        if plan.unassigned and plan.unassigned > 0:
+        # Under a contract, what was bought is the contract's: counted with the seats bought beyond those held.
+        if plan.unassigned and plan.unassigned > 0 and (name, plan.license_type) not in governed:
             totals.unassigned += plan.unassigned
             totals.unassigned_cost += plan.unassigned_cost or ZERO
-    totals.monthly_cost = totals.seat_cost + _bought_beyond_held(plan_lines or [], lines)
+    totals.monthly_cost = totals.seat_cost
     return ConnectionReport(
         provider=provider,
         connection=name,
@@ -317,25 +401,6 @@ def _connection(row, counts, plans, freshness, activity_reported, unused_days, s
         totals=totals,
         freshness=freshness,
     )
-
-
-def _bought_beyond_held(plans: list[PlanLine], lines: dict[tuple[str, bool], LicenseLine]) -> Decimal:
-    """Cost of seats bought but not held, per licence type: max(purchased − held, 0) × price.
-
-    Counted against the seats held, not the provider's "assigned" figure: a provider may leave pending
-    invitations out of "assigned" while they hold a seat here, and they must not be paid for twice.
-    """
-    purchased: dict[str, int] = defaultdict(int)
-    prices: dict[str, Decimal] = {}
-    for plan in plans:
-        if plan.license_type is not None and plan.purchased is not None and plan.unit_price is not None:
-            purchased[plan.license_type] += plan.purchased
-            prices[plan.license_type] = plan.unit_price
-    extra = ZERO
-    for license_type, bought in purchased.items():
-        held = sum(line.seats for (name, billable), line in lines.items() if name == license_type and billable)
-        extra += max(bought - held, 0) * prices[license_type]
-    return extra
 
 
 def _connection_buckets(unused_days, activity_reported) -> list[UnusedBucket]:
@@ -491,6 +556,44 @@ def _price_warnings(providers: Iterable[ProviderReport], settings: ReportSetting
                 warnings,
                 f"[prices.{name}] names licence type(s) no seat holds: {', '.join(unknown)} "
                 f"(held: {', '.join(sorted(held[name]))}); check the spelling",
+            )
+    return warnings
+
+
+def _contract_warnings(connections, settings: ReportSettings, scope: Scope) -> list[str]:
+    """Contracts naming nothing in the report or a licence type no seat holds, and missing exchange rates."""
+    warnings = []
+    day = settings.day
+    names = (
+        {c.connection for c in connections} | {c.application for c in connections} | {c.provider for c in connections}
+    )
+    held: dict[str, set[str]] = defaultdict(set)
+    for connection in connections:
+        types = {line.license_type for line in connection.license_types}
+        for name in (connection.connection, connection.application, connection.provider):
+            held[name].update(types)
+    for contract in settings.contracts:
+        where = f'[contracts."{contract.name}"] ({contract.license_type})'
+        if contract.name not in names:
+            if not (scope.connection or scope.provider or scope.application):
+                _warn(
+                    warnings, f"{where} matches no application, connection or provider in this report; check the name"
+                )
+            continue
+        if not contract.in_force(day):
+            continue
+        if contract.license_type not in held[contract.name]:
+            _warn(
+                warnings,
+                f"{where}: no seat holds licence type {contract.license_type!r} (held: "
+                f"{', '.join(sorted(held[contract.name]))}), so all its seats count as bought and unheld; check the spelling",
+            )
+        if settings.exchange_rates.rate(contract.currency, day) is None:
+            _warn(
+                warnings,
+                f"{where}: no exchange rate from {contract.currency} to {settings.currency} on or before {day}: "
+                f'add [exchange_rates.{contract.currency}] with a day such as "{day.replace(day=1)}" = RATE; '
+                "its seats are left out of the costs",
             )
     return warnings
 
@@ -718,10 +821,12 @@ def _directory_connections(engine: Engine, directory: Directory, known) -> list[
 
 
 def _trend(engine, known, month: ReportMonth, now, runs, settings) -> list[TrendPoint]:
+    """Seats and cost at each of the last twelve months' ends, each at the prices and rates of its own month."""
     months = [month.shifted(-back) for back in range(TREND_MONTHS - 1, -1, -1)]
     cutoffs = {m.label: m.cutoff(now) for m in months}
     ids = [row["id"] for row in known]
     application_of = {row["name"]: row["application"] for row in known}
+    plain = [finance.Connection(row["name"], row["provider"], row["application"]) for row in known]
     first_success = min((run["first_success_at"] for run in runs.values() if run["first_success_at"]), default=None)
     points = {
         label: TrendPoint(label, first_success is not None and first_success <= cutoff, 0, 0, ZERO, 0)
@@ -733,23 +838,48 @@ def _trend(engine, known, month: ReportMonth, now, runs, settings) -> list[Trend
         # The month a connection is first tracked: its seats arrive at once, and that is no growth.
         if label in points and first != first_success and row["application"] not in points[label].newly_tracked:
             points[label].newly_tracked.append(row["application"])
+    month_settings = {label: settings.on(cutoff.date()) for label, cutoff in cutoffs.items()}
     by_application: dict[tuple[str, str], ApplicationPoint] = {}
-    for row in figures.trend_counts(engine, ids, cutoffs):
-        point = points[row["month"]]
-        application = application_of[row["connection"]]
-        line = by_application.get((row["month"], application))
+    held: dict[str, dict[str, dict[str, int]]] = {label: defaultdict(lambda: defaultdict(int)) for label in cutoffs}
+
+    def line_of(label: str, application: str) -> ApplicationPoint:
+        line = by_application.get((label, application))
         if line is None:
-            line = by_application[(row["month"], application)] = ApplicationPoint(application)
-            point.applications.append(line)
+            line = by_application[(label, application)] = ApplicationPoint(application)
+            points[label].applications.append(line)
+        return line
+
+    for row in figures.trend_counts(engine, ids, cutoffs):
+        label = row["month"]
+        point, line = points[label], line_of(label, application_of[row["connection"]])
         for target in (point, line):
             target.seats += row["seats"]
             if row["billable"]:
                 target.billable += row["seats"]
-                price = settings.price(row["provider"], row["connection"], row["license_type"])
+                price = month_settings[label].price(row["provider"], row["connection"], row["license_type"])
                 if price is None:
                     target.unpriced_seats += row["seats"]
                 else:
                     target.seat_cost += price * row["seats"]
+        if row["billable"]:
+            held[label][row["connection"]][row["license_type"]] += row["seats"]
+    for label, cutoff in cutoffs.items():
+        point = points[label]
+        if not point.has_data:
+            continue
+        plans: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for plan in _plans_at(engine, known, cutoff):
+            plans[plan["connection"]].append(plan)
+        beyond = finance.bought_beyond_held(plain, held[label], plans, month_settings[label])
+        for connection, extra in beyond.items():
+            if not extra.seats:
+                continue
+            line = line_of(label, application_of[connection])
+            for target in (point, line):
+                target.monthly_cost += extra.cost
+                target.unpriced_seats += extra.unpriced_seats
+        for target in (point, *point.applications):
+            target.monthly_cost += target.seat_cost
     for point in points.values():
         point.applications.sort(key=lambda line: line.application.lower())
         point.newly_tracked.sort(key=str.lower)

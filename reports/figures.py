@@ -366,6 +366,19 @@ def account_rows(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, 
     return [dict(row._mapping) for row in db.execute(query)]
 
 
+def unused_account_rows(db: sa.Connection, seats: sa.CTE | sa.Table, categories: Sequence[str]) -> list[dict[str, Any]]:
+    """Billable seats in an unused category, counted by connection, email, licence type and category."""
+    if not categories:
+        return []
+    columns = (seats.c.connection_id, seats.c.email, seats.c.license_type, seats.c.usage)
+    query = (
+        sa.select(*columns, sa.func.count().label("seats"))
+        .where(seats.c.billable.is_(True), seats.c.usage.in_(list(categories)))
+        .group_by(*columns)
+    )
+    return [dict(row._mapping) for row in db.execute(query)]
+
+
 def unused_seat_rows(
     db: sa.Connection, seats: sa.CTE | sa.Table, categories: Sequence[str], limit: int | None
 ) -> list[dict]:

@@ -10,7 +10,7 @@ priced seats only and say how many billable seats they could not price in ``unpr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 ZERO = Decimal(0)
@@ -39,8 +39,12 @@ class Totals:
     #: Unused billable seats whose licence type has no price (left out of ``unused_cost``).
     unused_unpriced_seats: int = 0
     #: What the month costs: held billable seats, plus seats bought beyond those held (for licence types
-    #: whose purchases the provider reports): max(purchased, held) × price there, held × price elsewhere.
+    #: under a contract, or whose purchases the provider reports): max(bought, held) × price there,
+    #: held × price elsewhere. The headline figure: the card, the trend and the tables all show it.
     monthly_cost: Decimal = ZERO
+    #: Seats bought beyond those held (under a contract or as the provider reports), and their price.
+    bought_not_held: int = 0
+    bought_not_held_cost: Decimal = ZERO
 
     def add(self, other: Totals) -> None:
         """Add ``other``'s figures to these."""
@@ -336,15 +340,18 @@ class PeopleSummary:
 
 @dataclass
 class TrendPoint:
-    """Billable seats and their cost at one month's end (at today's prices)."""
+    """Billable seats and what they cost at one month's end, at the prices and rates in force that month."""
 
     month: str
     #: False before the first successful sync: no figures, not zero.
     has_data: bool
     seats: int
     billable: int
+    #: Held billable seats × their price.
     seat_cost: Decimal
     unpriced_seats: int
+    #: The month's cost as the headline counts it: held seats plus seats bought beyond them.
+    monthly_cost: Decimal = ZERO
     #: The same figures per application.
     applications: list[ApplicationPoint] = field(default_factory=list)
     #: Applications whose connection first synced in this month: their seats are no growth.
@@ -360,6 +367,138 @@ class ApplicationPoint:
     billable: int = 0
     seat_cost: Decimal = ZERO
     unpriced_seats: int = 0
+    monthly_cost: Decimal = ZERO
+
+
+@dataclass
+class ContractLine:
+    """Seats bought against seats assigned for one licence type of one application (contract vs actual)."""
+
+    application: str
+    license_type: str
+    #: "contract" (from [contracts]) or "provider" (purchases the provider reports).
+    source: str
+    #: The contract's name (an application, connection or provider), or the connection for a provider's figure.
+    name: str
+    bought: int
+    #: Billable seats held of this licence type.
+    assigned: int
+    #: Bought but nobody holds them (waste).
+    unassigned: int
+    #: Held beyond what was bought (true-up risk).
+    over_assigned: int
+    #: One seat's monthly price in the reporting currency (None: not priced, or no exchange rate).
+    unit_price: Decimal | None
+    unassigned_cost: Decimal | None
+    over_assigned_cost: Decimal | None
+    #: The contract's own currency and terms (None for a provider's figure).
+    currency: str | None = None
+    billing_cycle: str | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    note: str | None = None
+
+
+@dataclass
+class Renewal:
+    """A contract renewing within the renewal window, and whether its seats are used."""
+
+    application: str
+    name: str
+    license_type: str
+    renewal_date: date
+    days_to_renewal: int
+    #: The last day to give notice (renewal date − notice days) and how many days remain (negative: passed).
+    notice_deadline: date
+    days_to_notice: int
+    notice_days: int
+    auto_renew: bool
+    bought: int
+    assigned: int
+    #: Assigned seats in use (not in an unused category, not a leaver's).
+    used: int
+    #: What a year of the contract costs at today's terms: in the reporting currency (None without a rate)
+    #: and in the contract's own currency.
+    annual_value: Decimal | None
+    annual_value_in_currency: Decimal
+    currency: str
+    #: Seats to renew to match use (``used``), and what buying only those would save a year.
+    suggested_seats: int
+    annual_saving: Decimal | None
+    #: "justified" (use reaches what was bought), "reduce" (fewer seats would do) or "true-up" (more held than bought).
+    verdict: str
+    note: str | None = None
+
+
+@dataclass
+class SavingsCategory:
+    """Reclaimable seats of one kind: an unused category, purchased but unheld, or held by leavers."""
+
+    category: str
+    label: str
+    seats: int = 0
+    monthly_cost: Decimal = ZERO
+    unpriced_seats: int = 0
+
+
+@dataclass
+class SavingsLine:
+    """Reclaimable seats of one application, by kind."""
+
+    application: str
+    unused_seats: int = 0
+    unused_cost: Decimal = ZERO
+    unassigned_seats: int = 0
+    unassigned_cost: Decimal = ZERO
+    leaver_seats: int = 0
+    leaver_cost: Decimal = ZERO
+    seats: int = 0
+    monthly_cost: Decimal = ZERO
+    annual_cost: Decimal = ZERO
+    unpriced_seats: int = 0
+
+
+@dataclass
+class ReclaimableItem:
+    """One line behind the savings figure: an account's seats, or seats bought that nobody holds."""
+
+    category: str
+    category_label: str
+    application: str
+    provider: str
+    connection: str
+    license_type: str
+    email: str | None
+    name: str | None
+    seats: int
+    monthly_cost: Decimal | None
+
+
+@dataclass
+class Savings:
+    """What could be reclaimed: unused paid seats, seats bought that nobody holds, and leavers' seats.
+
+    Every seat counts once: a leaver's seat is a leaver's even when it is also idle.
+    """
+
+    seats: int
+    monthly_cost: Decimal
+    annual_cost: Decimal
+    #: Reclaimable seats without a price (left out of the money).
+    unpriced_seats: int
+    by_category: list[SavingsCategory]
+    by_application: list[SavingsLine]
+    items: list[ReclaimableItem]
+    items_total: int
+
+
+@dataclass
+class Alert:
+    """Something to act on, shown first: a notice deadline soon, a failed or stale sync, a leaver's seats."""
+
+    #: "notice", "sync" or "leaver".
+    kind: str
+    text: str
 
 
 @dataclass
@@ -379,8 +518,16 @@ class Report:
     connection_filter: str | None
     application_filter: str | None
     totals: Totals
+    #: The headline monthly cost × 12.
+    annual_cost: Decimal
     applications: list[ApplicationReport]
     providers: list[ProviderReport]
+    contracts: list[ContractLine]
+    renewals: list[Renewal]
+    #: Days ahead the renewals list looks, and the notice alert's window.
+    renewal_window_days: int
+    notice_alert_days: int
+    savings: Savings
     unused: UnusedSummary
     changes: ChangeSummary
     departments: list[DepartmentLine]
@@ -395,6 +542,7 @@ class Report:
     people: PeopleSummary
     trend: list[TrendPoint]
     freshness: list[Freshness]
+    alerts: list[Alert]
     warnings: list[str]
     #: Rows kept per seat list (None: all).
     list_limit: int | None

@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,15 @@ from seatkeeper.config import Config
 from seatkeeper.errors import ConfigError
 from seatkeeper.people import MatchingRules, matching_rules
 
+from .contracts import Contract, ExchangeRates, read_contracts
+
 DEFAULT_UNUSED_DAYS = (30, 60, 90)
 DEFAULT_STALE_AFTER_DAYS = 7
 DEFAULT_LIST_LIMIT = 200
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 DEFAULT_FILE_MODE = 0o600  # reports hold names and emails: readable by their owner only
 FILE_MODE_PATTERN = re.compile(r"0?[0-7]{3}")
-REPORT_KEYS = ("unused_days", "stale_after_days", "list_limit", "template_dir", "file_mode")
+REPORT_KEYS = ("unused_days", "stale_after_days", "list_limit", "template_dir", "file_mode", "contracts_file")
 PROVIDER_REPORT_KEYS = ("unused_days", "stale_after_days")
 
 
@@ -76,6 +79,28 @@ class ReportSettings:
     #: Connection name -> the application it tracks (filled in by the report from the stored connections),
     #: so a ``[prices.APPLICATION]`` table prices every connection of that application.
     applications: Mapping[str, str] = field(default_factory=dict)
+    #: The contracts of ``[contracts.*]`` (and the contracts file), and the dated exchange rates.
+    contracts: tuple[Contract, ...] = ()
+    exchange_rates: ExchangeRates = field(default_factory=ExchangeRates)
+    #: The day prices are taken at (see :meth:`on`); None: the undated ``[prices]`` only.
+    day: date | None = None
+    #: Name -> licence type -> monthly price in the reporting currency of the contracts in force on ``day``
+    #: (None: the contract's currency has no rate then).
+    contract_prices: Mapping[str, Mapping[str, Decimal | None]] = field(default_factory=dict)
+
+    def on(self, day: date) -> ReportSettings:
+        """These settings with the prices in force on ``day``: each contract in force then overrides the
+        ``[prices.NAME]`` entry for its licence type, at its price of that day and that day's exchange rate."""
+        prices: dict[str, dict[str, Decimal | None]] = {}
+        for contract in self.contracts_on(day):
+            rate = self.exchange_rates.rate(contract.currency, day)
+            price = None if rate is None else contract.monthly_unit_price(day) * rate
+            prices.setdefault(contract.name, {})[contract.license_type] = price
+        return replace(self, day=day, contract_prices=prices)
+
+    def contracts_on(self, day: date) -> list[Contract]:
+        """The contracts in force on ``day``."""
+        return [contract for contract in self.contracts if contract.in_force(day)]
 
     def for_applications(self, applications: Mapping[str, str]) -> ReportSettings:
         """These settings, knowing which application each connection tracks (connection name -> application)."""
@@ -97,9 +122,12 @@ class ReportSettings:
         ``[prices.PROVIDER]``.
         """
         for name in (connection, self.applications.get(connection), provider):
-            table = self.prices.get(name) if name is not None else None
-            if table is not None and license_type in table:
-                return table[license_type]
+            if name is None:
+                continue
+            for tables in (self.contract_prices, self.prices):
+                table = tables.get(name)
+                if table is not None and license_type in table:
+                    return table[license_type]
         return None
 
     def has_prices(self, provider: str, connections: Iterable[str]) -> bool:
@@ -107,7 +135,8 @@ class ReportSettings:
         one of their applications' tables."""
         connections = list(connections)
         applications = [self.applications[name] for name in connections if name in self.applications]
-        return any(self.prices.get(name) for name in (provider, *connections, *applications))
+        names = (provider, *connections, *applications)
+        return any(self.prices.get(name) for name in names) or any(c.name in names for c in self.contracts)
 
 
 def report_settings(config: Config) -> ReportSettings:
@@ -130,7 +159,11 @@ def report_settings(config: Config) -> ReportSettings:
                 )
         elif key not in REPORT_KEYS:
             raise ConfigError(f"{where}: unknown key {key!r} in [reports] (known: {', '.join(REPORT_KEYS)})")
+    contracts_file = _config_path(reports.get("contracts_file"), config.path, f"{where}: [reports] contracts_file")
+    contracts, rates = read_contracts(config.raw, currency, contracts_file, where)
     settings = ReportSettings(
+        contracts=contracts,
+        exchange_rates=rates,
         currency=currency,
         prices=prices,
         unused_days=_unused_days(
@@ -142,7 +175,7 @@ def report_settings(config: Config) -> ReportSettings:
         ),
         provider_stale_after_days=provider_stale,
         list_limit=_list_limit(reports.get("list_limit", DEFAULT_LIST_LIMIT), f"{where}: [reports] list_limit"),
-        template_dir=_template_dir(reports.get("template_dir"), config.path, f"{where}: [reports] template_dir"),
+        template_dir=_config_path(reports.get("template_dir"), config.path, f"{where}: [reports] template_dir"),
         file_mode=_file_mode(reports.get("file_mode"), f"{where}: [reports] file_mode"),
         rules=matching_rules(config),
     )
@@ -208,11 +241,11 @@ def _list_limit(value: Any, what: str) -> int:
     return value
 
 
-def _template_dir(value: Any, config_path: Path, what: str) -> Path | None:
+def _config_path(value: Any, config_path: Path, what: str) -> Path | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"{what} must be a folder path, not {value!r}")
+        raise ConfigError(f"{what} must be a path in quotes, not {value!r}")
     path = Path(value).expanduser()
     return path if path.is_absolute() else config_path.parent / path
 
