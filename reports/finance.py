@@ -474,10 +474,10 @@ def alerts(
         seats = sum(leaver.seats for leaver in leavers)
         cost = sum((leaver.monthly_cost or ZERO for leaver in leavers), ZERO)
         money = f", {format_money(cost, currency)} a month" if currency else ""
-        found.append(
-            Alert(
-                "leaver",
-                f"{format_count(len(people))} people who left still hold {format_count(seats)} paid seats{money}",
-            )
+        who = (
+            "1 person who left still holds"
+            if len(people) == 1
+            else f"{format_count(len(people))} people who left still hold"
         )
+        found.append(Alert("leaver", f"{who} {format_count(seats)} paid seat{'' if seats == 1 else 's'}{money}"))
     return found

@@ -37,6 +37,8 @@ CHANGE_LABELS = {
 }
 STATUS_LABELS = {"ok": "OK", "stale": "Stale", "failed": "Latest sync failed", "never": "Never synced"}
 BAR = "█"
+ALERT_LABELS = {"notice": "Notice deadline", "sync": "Sync", "leaver": "Leavers"}
+VERDICT_LABELS = {"justified": "use justifies it", "reduce": "fewer seats would do", "true-up": "more held than bought"}
 
 
 class TemplateFolder(jinja2.FileSystemLoader):
@@ -94,6 +96,7 @@ def environment(template_dir: Path | None, markdown: bool) -> jinja2.sandbox.Imm
     env.filters["total_cost"] = wrap(
         jinja2.pass_context(lambda ctx, totals, field="monthly_cost": total_cost(totals, field, ctx["report"].currency))
     )
+    env.filters["amount"] = wrap(format_money)  # money in a currency of its own: {{ value|amount("EUR") }}
     env.filters["signed"] = wrap(format_signed)
     env.filters["signed_money"] = wrap(
         jinja2.pass_context(lambda ctx, value: format_signed_money(value, ctx["report"].currency))
@@ -102,7 +105,13 @@ def environment(template_dir: Path | None, markdown: bool) -> jinja2.sandbox.Imm
         env.filters["code"] = code
         env.filters["bar"] = text_bar
         env.filters["md"] = MarkdownText  # for a user template that builds Markdown itself: mark it as such
-    env.globals.update(change_labels=CHANGE_LABELS, status_labels=STATUS_LABELS, fixed_categories=FIXED_CATEGORIES)
+    env.globals.update(
+        change_labels=CHANGE_LABELS,
+        status_labels=STATUS_LABELS,
+        fixed_categories=FIXED_CATEGORIES,
+        alert_labels=ALERT_LABELS,
+        verdict_labels=VERDICT_LABELS,
+    )
     return env
 
 
@@ -254,8 +263,8 @@ def _charts(report: Report) -> dict[str, Any]:
     if report.currency:
         result["cost_trend"] = charts.column_chart(
             "chart-cost-trend",
-            f"Monthly cost of billable seats at today's prices ({report.currency})",
-            [charts.Bar(_short_month(p.month), p.seat_cost if p.has_data else None) for p in trend],
+            f"Monthly cost at each month's prices ({report.currency})",
+            [charts.Bar(_short_month(p.month), p.monthly_cost if p.has_data else None) for p in trend],
             describe=lambda value: f"{Decimal(value):,.0f}",
         )
     departments = report.departments[:12]

@@ -94,7 +94,12 @@ def test_golden_json_holds_the_key_figures():
         "unused_cost": 110.0,
         "unused_unpriced_seats": 1,
         "monthly_cost": 320.0,
+        "bought_not_held": 2,
+        "bought_not_held_cost": 40.0,
     }
+    # One headline: the card's monthly cost is the trend's last month, and the annual figure is twelve of it.
+    assert data["trend"][-1]["monthly_cost"] == data["totals"]["monthly_cost"]
+    assert data["annual_cost"] == 12 * data["totals"]["monthly_cost"]
     assert data["changes"]["counts"] == {"added": 4, "removed": 1, "upgraded": 1, "downgraded": 2, "changed": 1}
     assert data["people"]["people_total"] == 2 and data["people"]["tool_counts"] == {"1": 17, "2": 1, "3+": 1}
     assert [p["email"] for p in data["people"]["people"][:3]] == [
@@ -102,10 +107,11 @@ def test_golden_json_holds_the_key_figures():
         "nia@example.com",
         "bob@example.com",
     ]
-    assert [(t["month"], t["billable"], t["seat_cost"]) for t in data["trend"] if t["has_data"]] == [
-        ("2026-01", 15, 290.0),
-        ("2026-02", 17, 330.0),
-        ("2026-03", 18, 280.0),
+    assert [(t["month"], t["billable"], t["seat_cost"], t["monthly_cost"]) for t in data["trend"] if t["has_data"]] == [
+        # Ten Pro seats bought each month: those nobody held are paid for too, in every month as in March.
+        ("2026-01", 15, 290.0, 370.0),
+        ("2026-02", 17, 330.0, 370.0),
+        ("2026-03", 18, 280.0, 320.0),
     ]
 
 
