@@ -84,7 +84,7 @@ def build_report(
     totals = Totals()
     for provider in providers:
         totals.add(provider.totals)
-    connections = [connection for provider in providers for connection in provider.connections]
+    connections = [c for provider in providers for c in provider.connections if c.freshness.last_success_at]
 
     labels = source.labels
     directory = directory_at(engine, cutoff, settings)
@@ -214,6 +214,11 @@ def seat_source(
     )
 
 
+def _tracked_by(run: dict[str, Any], cutoff: datetime) -> bool:
+    """Whether a connection had synced successfully by ``cutoff``."""
+    return run["first_success_at"] is not None and run["first_success_at"] <= cutoff
+
+
 def _plans_at(engine: Engine, known, cutoff: datetime) -> list[dict[str, Any]]:
     """The plans (purchased seats) of the ``known`` connections as their last sync before ``cutoff`` saw them."""
     names = {row["name"] for row in known}
@@ -302,9 +307,12 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
         for row in known
     ]
     held = {connection.connection: _billable_held(connection.license_types) for connection in built}
-    beyond = finance.bought_beyond_held(plain, held, plans_by_connection, settings)
+    # As in the trend: bought seats count against connections synced by the cut-off only.
+    tracked = [c for c, row in zip(plain, known, strict=True) if freshness[row["id"]].last_success_at is not None]
+    beyond = finance.bought_beyond_held(tracked, held, plans_by_connection, settings)
     for connection in built:
-        _add_beyond(connection.totals, beyond[connection.connection])
+        if connection.connection in beyond:
+            _add_beyond(connection.totals, beyond[connection.connection])
 
     reports: dict[str, ProviderReport] = {}
     for row, connection in zip(known, built, strict=True):
@@ -870,7 +878,9 @@ def _trend(engine, known, month: ReportMonth, now, runs, settings) -> list[Trend
         plans: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for plan in _plans_at(engine, known, cutoff):
             plans[plan["connection"]].append(plan)
-        beyond = finance.bought_beyond_held(plain, held[label], plans, month_settings[label])
+        # Only connections tracked by then: bought seats of a tool not yet synced are not known to be unheld.
+        tracked = [c for c, row in zip(plain, known, strict=True) if _tracked_by(runs[row["id"]], cutoff)]
+        beyond = finance.bought_beyond_held(tracked, held[label], plans, month_settings[label])
         for connection, extra in beyond.items():
             if not extra.seats:
                 continue

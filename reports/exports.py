@@ -12,7 +12,7 @@ import dataclasses
 import io
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -80,6 +80,8 @@ def _plain(value: Any) -> Any:
         return float(value.quantize(CENT))
     if isinstance(value, datetime):
         return jsonable(value)
+    if isinstance(value, date):  # contract days: "2026-05-01"
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

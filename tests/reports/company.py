@@ -133,6 +133,50 @@ def hr_export(terminated: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The same company on contracts: Zoom bought in USD with a price rise on Jan 1, Figma's Full seats bought
+#: monthly in EUR (dated rates), renewing on May 1 with its notice deadline 17 days after the March cut-off.
+CONTRACTS_CONFIG = (
+    CONFIG
+    + """
+[contracts.zoom]
+license_type = "Licensed"
+seats = 110
+unit_price = 191.88
+billing_cycle = "annual"
+term_start = 2025-06-01
+term_end = 2026-05-31
+notice_days = 90
+note = "Zoom Business, annual"
+
+[[contracts.zoom.changes]]
+from = 2026-01-01
+unit_price = 215.88
+
+[contracts."Figma"]
+license_type = "Full seat"
+seats = 12
+unit_price = 14
+billing_cycle = "monthly"
+currency = "EUR"
+term_start = 2025-05-01
+term_end = 2026-04-30
+notice_days = 14
+auto_renew = true
+
+[exchange_rates.EUR]
+2026-01-01 = 1.08
+2026-03-01 = 1.10
+"""
+)
+
+
+def contracts_settings(directory: Path, text: str = CONTRACTS_CONFIG) -> ReportSettings:
+    """The company's report settings with its contracts (``text``: the config file to use)."""
+    path = directory / "company-contracts.toml"
+    path.write_text(text, encoding="utf-8")
+    return report_settings(load_config(path))
+
+
 def config_file(directory: Path) -> Path:
     """The company's config file (people rules and prices) in ``directory``."""
     path = directory / "company.toml"
