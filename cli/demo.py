@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -18,6 +19,7 @@ from seatkeeper.config import Config, ConnectionConfig, load_config, resolve_set
 from seatkeeper.errors import ConfigError, SeatkeeperError
 from seatkeeper.plugins import Plugins
 from seatkeeper.reports.generate import write_demo_reports
+from seatkeeper.reports.period import last_full_month
 from seatkeeper.reports.settings import report_settings
 from seatkeeper.sync import sync_connection
 
@@ -96,11 +98,12 @@ def run_demo(plugins: Plugins, directory: Path | None = None, progress_console: 
         people = "zoom" in plugins.providers and "csv" in plugins.providers and len(dates.get("zoom", [])) >= 3
         if people:
             outcome.syncs += _sync_company(engine, plugins.providers["csv"], directory, dates["zoom"], outcome)
-        config_path = write_demo_config(directory, prices, people=people)
+        now = datetime.now(UTC)
+        config_path = write_demo_config(directory, prices, people=people, now=now)
         outcome.outputs.append(("demo config (sample prices)", config_path))
         try:
             settings = report_settings(load_config(config_path))
-            outcome.outputs.extend(write_demo_reports(engine, directory, settings))
+            outcome.outputs.extend(write_demo_reports(engine, directory, settings, now=now))
         except SeatkeeperError as error:
             outcome.ok = False
             outcome.syncs.append(f"reports: FAILED: {error}")
@@ -130,9 +133,14 @@ def _sync_company(engine, csv_provider, directory: Path, dates, outcome: DemoOut
 
 
 def write_demo_config(
-    directory: Path, prices: dict[str, tuple[str, dict[str, float]]], *, people: bool = False
+    directory: Path,
+    prices: dict[str, tuple[str, dict[str, float]]],
+    *,
+    people: bool = False,
+    now: datetime | None = None,
 ) -> Path:
-    """A config file for the demo database: the providers' sample prices and demo-friendly report settings.
+    """A config file for the demo database: the providers' sample prices, sample contracts for the report
+    month of ``now`` (with the demo company), and demo-friendly report settings.
 
     Providers quoting different currencies cannot share one report currency: the first one wins and the
     others' prices are left out, so their seats show as unpriced rather than mis-priced.
@@ -155,6 +163,9 @@ def write_demo_config(
         for application, table in demo_company.PRICES.items():
             lines += ["", f"[prices.{json.dumps(application)}]"]
             lines += [f"{json.dumps(license_type)} = {price}" for license_type, price in table.items()]
+    if people and currency == "USD" and "Licensed" in prices.get("zoom", ("", {}))[1]:
+        report_month = last_full_month(now or datetime.now(UTC)).start.date()
+        lines += demo_company.contracts_toml(report_month, prices["zoom"][1]["Licensed"])
     if people:
         lines += ["", "[people]", f"domains = {json.dumps(list(demo_company.DOMAINS))}"]
     # Demo data comes as one snapshot a month: a month-old sync is as fresh as that sample gets.

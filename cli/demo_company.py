@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,50 @@ OTHER_COST_CENTER = "CC-900"
 #: Sample list prices (USD a month), keyed by application in the demo config: [prices."Figma"].
 PRICES = {"Figma": {"Full seat": 15.0, "Dev seat": 12.0}, "Slack": {"Pro": 8.75}}
 DOMAINS = (DOMAIN, "harborpine.example", "fernhill.example")
+
+
+def contracts_toml(month_start: date, zoom_price: float) -> list[str]:
+    """Sample contracts for the demo report month starting ``month_start``: Zoom bought yearly in USD with a
+    price rise two months before, Figma's Full seats monthly in EUR, renewing soon (its notice deadline inside
+    the alert window), with dated exchange rates. Config-file lines."""
+
+    def month(offset: int) -> date:
+        index = month_start.year * 12 + month_start.month - 1 + offset
+        return date(index // 12, index % 12 + 1, 1)
+
+    day = timedelta(days=1)
+    return [
+        "",
+        "# Sample contracts: what was bought, at what price, until when (docs/reports.md).",
+        "[contracts.zoom]",
+        'license_type = "Licensed"',
+        "seats = 110",
+        f"unit_price = {round(zoom_price * 12, 2)}",
+        'billing_cycle = "annual"',
+        f"term_start = {month(-9)}",
+        f"term_end = {month(3) - day}",
+        "notice_days = 90",
+        'note = "Zoom Business, annual"',
+        "",
+        "[[contracts.zoom.changes]]",
+        f"from = {month(-2)}",
+        f"unit_price = {round((zoom_price + 2) * 12, 2)}",
+        "",
+        '[contracts."Figma"]',
+        'license_type = "Full seat"',
+        "seats = 12",
+        "unit_price = 14",
+        'billing_cycle = "monthly"',
+        'currency = "EUR"',
+        f"term_start = {month(-10)}",
+        f"term_end = {month(2) - day}",
+        "notice_days = 14",
+        "auto_renew = true",
+        "",
+        "[exchange_rates.EUR]",
+        f"{month(-12)} = 1.08",
+        f"{month(-1)} = 1.10",
+    ]
 
 
 @dataclass(frozen=True)

@@ -76,4 +76,11 @@ def test_the_demo_company_has_a_directory_leavers_and_chargeback(tmp_path):
     assert "**Slack newly tracked** (slack-demo" in text and "6 seats, 43.75 USD a month" in text
     chargeback = text.split("## Chargeback")[1].split("## ")[0]
     assert "| CC-200 |" in chargeback
-    assert "| (no department) | 2 | 2 | 23.75 USD |" in chargeback  # only the contractor and the shared bot
+    # Only the contractor (a Figma Full seat: 14 EUR at the sample rate of 1.10) and the shared bot (Slack Pro).
+    assert "| (no department) | 2 | 2 | 24.15 USD |" in chargeback
+    # Sample contracts dated from the report month: a Figma renewal whose notice deadline is near, in EUR.
+    assert "[contracts.zoom]" in config.read_text(encoding="utf-8")
+    assert "**Notice deadline:** Figma (Full seat): give notice by" in text
+    renewals = text.split("## Renewals in the next 90 days")[1].split("## ")[0]
+    assert "| Figma | Full seat |" in renewals and "(2,016.00 EUR)" in renewals and "(passed)" in renewals
+    assert "## Savings" in text and "## Contract vs actual" in text
