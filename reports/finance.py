@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .contracts import Contract
+from .figures import category_rank
 from .model import (
     ZERO,
     Alert,
@@ -432,8 +433,6 @@ def _leaver_part(connection, category, leaver_usage, prices) -> tuple[Decimal, i
 
 
 def _category_order(category: SavingsCategory) -> tuple:
-    from .figures import category_rank
-
     if category.category == LEAVER:
         return (0, (0, 0))
     if category.category == UNASSIGNED:
