@@ -89,21 +89,31 @@ def _attempt(send, destination, message: Message) -> DeliveryError | None:
 
 
 def email_message(settings: EmailSettings, message: Message) -> EmailMessage:
-    """The MIME message: the text part, and the HTML report attached."""
+    """The MIME message, as ``settings.report`` places the HTML report.
+
+    ``attached``: the text part and the report as a file (multipart/mixed). ``inline``: the report is the mail's
+    HTML body and the text part its plain alternative (multipart/alternative). ``both``: that alternative, and
+    the report attached as well.
+    """
     mail = EmailMessage()
     mail["Subject"] = message.subject
     mail["From"] = settings.sender
     mail["To"] = ", ".join(settings.to)
     mail["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
-    mail.set_content(message.text)
-    # Bytes, so base64 with its charset: the HTML has long lines and non-ASCII text 7-bit relays would mangle.
-    mail.add_attachment(
-        message.html.encode("utf-8"),
-        maintype="text",
-        subtype="html",
-        params={"charset": "utf-8"},
-        filename=message.attachment_name,
-    )
+    # Quoted-printable keeps the mail 7-bit (the text has an em dash) for relays without 8BITMIME.
+    mail.set_content(message.text, cte="quoted-printable")
+    if settings.report in ("inline", "both"):
+        # As text, so the email package picks quoted-printable or base64 for its long lines and non-ASCII text.
+        mail.add_alternative(message.html, subtype="html")
+    if settings.report in ("attached", "both"):
+        # Bytes, so base64 with its charset: the HTML has long lines and non-ASCII text 7-bit relays would mangle.
+        mail.add_attachment(
+            message.html.encode("utf-8"),
+            maintype="text",
+            subtype="html",
+            params={"charset": "utf-8"},
+            filename=message.attachment_name,
+        )
     return mail
 
 
