@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -53,11 +54,16 @@ class Message:
     @property
     def text(self) -> str:
         """Title, figures, alerts and footer as plain text, one item a line."""
-        lines = [self.title, "", *(f"{label}: {value}" for label, value in self.facts)]
-        if self.alerts:
-            heading = [self.alerts_heading] if self.alerts_heading else []
-            lines += ["", *heading, *(f"- {alert}" for alert in self.alerts)]
-        return "\n".join([*lines, "", self.footer]) + "\n"
+        blocks = [
+            [self.title],
+            [f"{label}: {value}" for label, value in self.facts],
+            ([self.alerts_heading] if self.alerts_heading else []) + [f"- {alert}" for alert in self.alerts]
+            if self.alerts
+            else [],
+            [self.footer],
+        ]
+        lines = [line for block in blocks if block for line in ("", *block)][1:]
+        return "\n".join(lines) + "\n"
 
 
 def headline(report: Report) -> list[tuple[str, str]]:
@@ -74,10 +80,13 @@ def headline(report: Report) -> list[tuple[str, str]]:
     ]
 
 
-def compose(report: Report, html: str, subject_prefix: str = "") -> Message:
-    """The message for ``report`` (``html`` is the rendered report): subject, figures, alerts, the report."""
+def compose(report: Report, html: str, subject_prefix: str = "", extra_alerts: Sequence[str] = ()) -> Message:
+    """The message for ``report`` (``html`` is the rendered report): subject, figures, alerts, the report.
+
+    ``extra_alerts`` (a sync that could not run, say) come before the report's own warnings.
+    """
     title = f"Licence report — {report.month_title}" + (" (month in progress)" if report.in_progress else "")
-    alerts = tuple(report.warnings)
+    alerts = (*extra_alerts, *report.warnings)
     subject = f"{subject_prefix}{title}" + (
         f" — {len(alerts)} alert{'s' if len(alerts) != 1 else ''}" if alerts else ""
     )
@@ -92,14 +101,14 @@ def compose(report: Report, html: str, subject_prefix: str = "") -> Message:
     )
 
 
-def compose_failure(month_title: str, reason: str, now: datetime, subject_prefix: str = "") -> Message:
-    """The notice that the report of ``month_title`` could not be built, with ``reason`` (one line, no secret)."""
+def compose_failure(month_title: str, reasons: Sequence[str], now: datetime, subject_prefix: str = "") -> Message:
+    """The notice that the report of ``month_title`` could not be built, and why (error lines, never a secret)."""
     title = f"Licence report — {month_title} could not be built"
     return Message(
         subject=f"{subject_prefix}{title}",
         title=title,
         facts=(),
-        alerts=(reason,),
+        alerts=tuple(reasons),
         footer=f"seatkeeper run, {now:%Y-%m-%d %H:%M} UTC: fix this and run it again (see docs/delivery.md).",
         alerts_heading="",
     )
