@@ -24,7 +24,7 @@ from seatkeeper.errors import SeatkeeperError
 
 from .model import Report
 from .notify_settings import EmailSettings, NotifySettings, WebhookSettings
-from .render import format_cost, format_count
+from .render import ALERT_LABELS, format_cost, format_count
 
 TIMEOUT_SECONDS = 30
 
@@ -67,26 +67,40 @@ class Message:
 
 
 def headline(report: Report) -> list[tuple[str, str]]:
-    """The report's headline figures, as (label, value) pairs."""
-    totals, currency = report.totals, report.currency
-    return [
+    """The report's headline figures, as (label, value) pairs: the summary cards' figures."""
+    totals, currency, savings = report.totals, report.currency, report.savings
+    facts = [
         ("Seats", format_count(totals.seats)),
         ("Billable seats", format_count(totals.billable)),
         ("Monthly cost", format_cost(totals.monthly_cost, totals.unpriced_seats, currency)),
+        ("Annual cost", format_cost(report.annual_cost, totals.unpriced_seats, currency)),
+    ]
+    if currency:
+        reclaimable = format_cost(savings.monthly_cost, savings.unpriced_seats, currency)
+        facts.append(("Reclaimable", f"{reclaimable} a month ({format_count(savings.seats)} seats)"))
+    facts.append(
         (
             "Unused billable seats",
             f"{format_count(totals.unused)} ({format_cost(totals.unused_cost, totals.unused_unpriced_seats, currency)})",
-        ),
-    ]
+        )
+    )
+    return facts
+
+
+def read_first(report: Report) -> list[str]:
+    """The lines of the report's "Read this first" box: its alerts, labelled, then the other warnings."""
+    alerts = [f"{ALERT_LABELS.get(alert.kind, alert.kind)}: {alert.text}" for alert in report.alerts]
+    shown = {alert.text for alert in report.alerts}
+    return alerts + [warning for warning in report.warnings if warning not in shown]
 
 
 def compose(report: Report, html: str, subject_prefix: str = "", extra_alerts: Sequence[str] = ()) -> Message:
     """The message for ``report`` (``html`` is the rendered report): subject, figures, alerts, the report.
 
-    ``extra_alerts`` (a sync that could not run, say) come before the report's own warnings.
+    ``extra_alerts`` (a sync that could not run, say) come before the report's own.
     """
     title = f"Licence report — {report.month_title}" + (" (month in progress)" if report.in_progress else "")
-    alerts = (*extra_alerts, *report.warnings)
+    alerts = (*extra_alerts, *read_first(report))
     subject = f"{subject_prefix}{title}" + (
         f" — {len(alerts)} alert{'s' if len(alerts) != 1 else ''}" if alerts else ""
     )

@@ -55,6 +55,7 @@ def test_a_mailed_report_arrives_with_the_subject_figures_and_the_html_report(
     assert "Seats: 3" in text
     assert "Billable seats: 3" in text
     assert "Monthly cost: 37.50 EUR" in text
+    assert "Annual cost: 450.00 EUR" in text and "Reclaimable: 37.50 EUR a month (3 seats)" in text
     [(name, html)] = attached
     assert name == f"seatkeeper-{MONTH}.html"
     assert html.startswith("<!DOCTYPE html>") and f"<h1>Licence report — {title}</h1>" in html

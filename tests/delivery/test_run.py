@@ -64,7 +64,7 @@ def test_a_failed_sync_exits_1_and_the_mail_carries_the_alert(
     [message] = smtp_server.mailbox.messages
     assert message["Subject"].endswith("— 1 alert")
     text, _ = parts(message)
-    assert "Read this first:\n- listprovider: the latest sync" in text
+    assert "Read this first:\n- Sync: listprovider: the latest sync" in text
 
 
 def test_a_delivery_failure_exits_1_after_the_report_is_written(cli_run, provider, write_config):

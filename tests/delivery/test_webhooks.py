@@ -38,6 +38,8 @@ def test_slack_and_teams_receive_the_figures(cli_run, provider, write_config, we
             {"title": "Seats", "value": "2"},
             {"title": "Billable seats", "value": "2"},
             {"title": "Monthly cost", "value": "25.00 EUR"},
+            {"title": "Annual cost", "value": "300.00 EUR"},
+            {"title": "Reclaimable", "value": "25.00 EUR a month (2 seats)"},
             {"title": "Unused billable seats", "value": "2 (25.00 EUR)"},
         ],
     }
@@ -80,7 +82,7 @@ def test_the_alerts_are_sent(cli_run, provider, write_config, webhook_receiver, 
     assert code == 0, err
     [(_, slack), (_, teams)] = webhook_receiver.posts
     assert "— 1 alert*" in slack["text"]
-    assert "Read this first:\n- listprovider: the latest sync" in slack["text"] and "failed" in slack["text"]
+    assert "Read this first:\n- Sync: listprovider: the latest sync" in slack["text"] and "failed" in slack["text"]
     _, _, heading, alert, _ = teams["attachments"][0]["content"]["body"]
     assert heading == {
         "type": "TextBlock",
@@ -92,7 +94,7 @@ def test_the_alerts_are_sent(cli_run, provider, write_config, webhook_receiver, 
     # Plain text runs: an alert quoting a provider's text is never read as Markdown.
     assert alert["type"] == "RichTextBlock"
     [run] = alert["inlines"]
-    assert run["type"] == "TextRun" and run["text"].startswith("• listprovider: the latest sync")
+    assert run["type"] == "TextRun" and run["text"].startswith("• Sync: listprovider: the latest sync")
 
 
 def test_a_webhook_answering_404_is_one_line_naming_the_variable_not_the_url(
