@@ -54,16 +54,11 @@ class Message:
     @property
     def text(self) -> str:
         """Title, figures, alerts and footer as plain text, one item a line."""
-        blocks = [
-            [self.title],
-            [f"{label}: {value}" for label, value in self.facts],
-            ([self.alerts_heading] if self.alerts_heading else []) + [f"- {alert}" for alert in self.alerts]
-            if self.alerts
-            else [],
-            [self.footer],
-        ]
-        lines = [line for block in blocks if block for line in ("", *block)][1:]
-        return "\n".join(lines) + "\n"
+        alerts = [f"- {alert}" for alert in self.alerts]
+        if alerts and self.alerts_heading:
+            alerts.insert(0, self.alerts_heading)
+        blocks = [[self.title], [f"{label}: {value}" for label, value in self.facts], alerts, [self.footer]]
+        return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
 
 
 def headline(report: Report) -> list[tuple[str, str]]:

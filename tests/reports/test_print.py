@@ -39,7 +39,7 @@ PRINT_CHECKS = r"""(() => {
     };
     const style = (element) => getComputedStyle(element);
     const all = (selector) => [...document.querySelectorAll(selector)];
-    const kept = all('td.num, th.num, time').filter(e => e.textContent.trim() && e.getClientRects().length);
+    const kept = all('td.num, tbody th.num, tfoot th.num, time').filter(e => e.textContent.trim() && e.getClientRects().length);
     const links = all('a[href]').filter(a => a.getClientRects().length);
     return {
         kept: kept.length,
