@@ -5,6 +5,7 @@ Only typer and the standard library are imported at the top: the reports (Jinja2
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -47,7 +48,8 @@ def run(
 ) -> None:
     """Sync every connection, write the month's report and send it: one command for cron or a systemd timer.
 
-    Exits with the worst outcome: 1 a sync or a delivery failed, 2 a configuration error, 3 a database error.
+    When the report cannot be built, the destinations are told why instead. Exits with the worst outcome:
+    1 a sync or a delivery failed, 2 a configuration error, 3 a database error.
     """
     from seatkeeper.reports.destination import write_report_file
     from seatkeeper.reports.formats import ReportFormat
@@ -58,43 +60,75 @@ def run(
     from .sync_command import sync
 
     state = ctx.obj
-    settings = notify_settings(state.config)  # a wrong [notify] or [reports] stops before any work
-    file_mode = report_settings(state.config).file_mode
+    settings = notify_settings(state.config)  # a wrong [notify] stops before any work: nothing could be told
     chosen = _month(month)  # a wrong --month too
-    codes = [_exit_code(lambda: sync(ctx, jobs=jobs))]
+    try:
+        file_mode = report_settings(state.config).file_mode
+    except ConfigError as error:  # a wrong [prices] or [reports] stops before the sync, and is told
+        raise typer.Exit(max(error.exit_code, _report_failed(settings, chosen, error))) from None
+    code, sync_error = _sync_step(lambda: sync(ctx, jobs=jobs))
+    codes, notes = [code], [sync_error] if sync_error else []
     cancel.check()  # a Ctrl-C or SIGTERM during the sync ends the run there: nothing is sent
     try:
         report, html = _build(state, chosen)
-
-        def write(out) -> list[str]:
-            out.write(html)
-            return []
-
-        path = default_path(chosen, ReportFormat.html)
-        write_report_file(path, write, file_mode=file_mode)
-        console.out(str(path))
     except Interrupted:
         raise
-    except SeatkeeperError as error:  # no data for the month, a database error: nothing to send
+    except SeatkeeperError as error:  # no data for the month, a template or database error: no report to send
+        raise typer.Exit(max(*codes, error.exit_code, _report_failed(settings, chosen, error, notes))) from None
+
+    def write(out) -> list[str]:
+        out.write(html)
+        return []
+
+    path = default_path(chosen, ReportFormat.html)
+    try:
+        write_report_file(path, write, file_mode=file_mode)
+        console.out(str(path))
+    except SeatkeeperError as error:  # the file could not be written: the report is still sent
         console.err(f"Error: report: {first_line(error)}")
-        raise typer.Exit(max(*codes, error.exit_code)) from None
+        codes.append(error.exit_code)
     for warning in report.warnings:
         console.err(f"warning: {warning}")
     if settings.empty:
-        console.err("note: no [notify] destination is configured: the report was written, not sent")
+        console.err("note: no [notify] destination is configured: the report was not sent")
     else:
-        codes.append(_send(settings, report, html))
+        codes.append(_send(settings, report, html, notes))
     if max(codes):
         raise typer.Exit(max(codes))
 
 
-def _exit_code(step) -> int:
-    """Run one step of ``run`` and return its exit code (a typer.Exit's, or 0)."""
+def _report_failed(settings, month, error: SeatkeeperError, notes: Sequence[str] = ()) -> int:
+    """Say why the report of ``month`` could not be built, here and to every destination; the delivery's code.
+
+    ``notes`` are earlier steps' errors (a sync that could not start), sent along.
+    """
+    from seatkeeper.reports.delivery import compose_failure
+
+    reason = f"report: {first_line(error)}"
+    console.err(f"Error: {reason}")
+    if settings.empty:
+        return 0
+    prefix = settings.email.subject_prefix if settings.email else ""
+    return _deliver(settings, compose_failure(month.title, [reason, *notes], datetime.now(UTC), prefix))
+
+
+def _sync_step(step) -> tuple[int, str | None]:
+    """Run the sync step of ``run``: its exit code, and the error line if it could not run at all.
+
+    A sync stopped by a configuration or database error does not stop ``run``: the report of the data already
+    synced (or the notice that it could not be built) is still sent, with that error among its alerts.
+    """
     try:
         step()
-    except typer.Exit as done:
-        return done.exit_code
-    return 0
+    except typer.Exit as done:  # some connection failed: its alert is in the report
+        return done.exit_code, None
+    except Interrupted:
+        raise
+    except SeatkeeperError as error:
+        reason = f"sync: {first_line(error)}"
+        console.err(f"Error: {reason}")
+        return error.exit_code, reason
+    return 0, None
 
 
 def _month(month: str | None):
@@ -116,12 +150,19 @@ def _build(state, month):
     return report, render_html(report, settings.template_dir)
 
 
-def _send(settings, report, html: str) -> int:
-    """Send to every destination, one line each; 1 if any failed, else 0."""
-    from seatkeeper.reports.delivery import compose, send_all
+def _send(settings, report, html: str, notes: Sequence[str] = ()) -> int:
+    """Send the report to every destination (``notes`` among its alerts), one line each; 1 if any failed, else 0."""
+    from seatkeeper.reports.delivery import compose
 
     prefix = settings.email.subject_prefix if settings.email else ""
-    results = send_all(settings, compose(report, html, prefix))
+    return _deliver(settings, compose(report, html, prefix, notes))
+
+
+def _deliver(settings, message) -> int:
+    """Send ``message`` to every destination, one line each; 1 if any failed, else 0."""
+    from seatkeeper.reports.delivery import send_all
+
+    results = send_all(settings, message)
     for destination, error in results:
         if error is None:
             to = f" to {', '.join(settings.email.to)}" if destination == "email" and settings.email else ""

@@ -11,12 +11,14 @@
     from = "seatkeeper@example.com"
     to = ["it@example.com", "finance@example.com"]
     subject_prefix = "[seatkeeper] "
+    report = "attached"               # attached | inline (the mail's HTML body) | both
 
     [notify.slack]
     webhook_url_env = "SEATKEEPER_SLACK_WEBHOOK"
 
     [notify.teams]
     webhook_url_env = "SEATKEEPER_TEAMS_WEBHOOK"
+    format = "adaptive"               # adaptive (an Adaptive Card) | messagecard (the old Office 365 connectors)
 
 Passwords and webhook URLs are secrets: the file names the environment variables that hold them, and a
 literal ``password`` or ``webhook_url`` is refused. Secrets are read when the settings are checked and never
@@ -34,8 +36,12 @@ from seatkeeper.config import Config
 from seatkeeper.errors import ConfigError
 
 SECURITY_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-EMAIL_KEYS = ("host", "port", "security", "username", "password_env", "from", "to", "subject_prefix")
-WEBHOOK_KEYS = ("webhook_url_env",)
+EMAIL_KEYS = ("host", "port", "security", "username", "password_env", "from", "to", "subject_prefix", "report")
+#: How the mail carries the HTML report: as a file, as the mail's HTML body (the text part its alternative), or both.
+REPORT_PLACEMENTS = ("attached", "inline", "both")
+WEBHOOK_KEYS = {"slack": ("webhook_url_env",), "teams": ("webhook_url_env", "format")}
+#: The card a Teams webhook takes: an Adaptive Card (Workflows webhooks) or a MessageCard (Office 365 connectors).
+TEAMS_FORMATS = ("adaptive", "messagecard")
 CHANNELS = ("email", "slack", "teams")
 DEFAULT_SUBJECT_PREFIX = "[seatkeeper] "
 
@@ -53,15 +59,17 @@ class EmailSettings:
     password: str | None = field(default=None, repr=False)
     password_env: str | None = None
     subject_prefix: str = DEFAULT_SUBJECT_PREFIX
+    report: str = "attached"
 
 
 @dataclass(frozen=True)
 class WebhookSettings:
-    """A chat webhook: the URL (a secret, never printed) and the variable it came from (safe to name)."""
+    """A chat webhook: the URL (a secret, never printed), the variable it came from (safe to name), the card format."""
 
     channel: str
     url: str = field(repr=False)
     url_env: str
+    format: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,9 @@ def _email(table: dict[str, Any], environ: Mapping[str, str], where: str) -> Ema
     prefix = table.get("subject_prefix", DEFAULT_SUBJECT_PREFIX)
     if not isinstance(prefix, str):
         raise ConfigError(f"{where}: subject_prefix must be text, not {prefix!r}")
+    placement = table.get("report", "attached")
+    if placement not in REPORT_PLACEMENTS:
+        raise ConfigError(f"{where}: report must be one of {', '.join(REPORT_PLACEMENTS)}, not {placement!r}")
     return EmailSettings(
         host=host,
         port=port,
@@ -139,6 +150,7 @@ def _email(table: dict[str, Any], environ: Mapping[str, str], where: str) -> Ema
         password=password,
         password_env=password_env,
         subject_prefix=prefix,
+        report=placement,
     )
 
 
@@ -148,12 +160,17 @@ def _webhook(channel: str, table: dict[str, Any], environ: Mapping[str, str], wh
             f"{where}: a webhook URL is a secret, not kept in the config file: put it in an environment variable "
             f'and name that in webhook_url_env, e.g. webhook_url_env = "SEATKEEPER_{channel.upper()}_WEBHOOK"'
         )
-    _check_keys(table, WEBHOOK_KEYS, where)
+    _check_keys(table, WEBHOOK_KEYS[channel], where)
+    card = ""
+    if channel == "teams":
+        card = table.get("format", "adaptive")
+        if card not in TEAMS_FORMATS:
+            raise ConfigError(f"{where}: format must be one of {', '.join(TEAMS_FORMATS)}, not {card!r}")
     variable = _text(table, "webhook_url_env", where, required=True)
     url = _secret(environ, variable, "webhook_url_env", where)
     if not url.startswith(("https://", "http://")):
         raise ConfigError(f"{where}: the variable {variable} must hold the webhook's http(s) URL")
-    return WebhookSettings(channel=channel, url=url, url_env=variable)
+    return WebhookSettings(channel=channel, url=url, url_env=variable, format=card)
 
 
 def _secret(environ: Mapping[str, str], variable: str, key: str, where: str) -> str:

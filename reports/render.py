@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 import jinja2.sandbox
+import markupsafe
 
 from seatkeeper.errors import ConfigError, first_line
 
@@ -85,8 +86,8 @@ def environment(template_dir: Path | None, markdown: bool) -> jinja2.sandbox.Imm
     wrap: Callable[[Callable[..., str]], Callable[..., Any]] = _as_markdown if markdown else (lambda f: f)
     env.filters.update(
         count=wrap(format_count),
-        day=wrap(format_day),
-        when=wrap(format_when),
+        day=wrap(format_day) if markdown else _html_time(format_day, "%Y-%m-%d"),
+        when=wrap(format_when) if markdown else _html_time(format_when, "%Y-%m-%dT%H:%MZ"),
         yesno=wrap(lambda value: "yes" if value else "no"),
     )
     env.filters["money"] = wrap(jinja2.pass_context(lambda ctx, value: format_money(value, ctx["report"].currency)))
@@ -189,6 +190,17 @@ def format_day(value: datetime | None) -> str:
 def format_when(value: datetime | None) -> str:
     """A time as ``YYYY-MM-DD HH:MM UTC``; None as a dash."""
     return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _html_time(format_text: Callable[[datetime | None], str], machine: str) -> Callable[[datetime | None], Any]:
+    """A date filter for HTML: the text in a ``<time>`` element, which the print style keeps on one line."""
+
+    def time_element(value: datetime | None) -> Any:
+        if value is None:
+            return format_text(value)
+        return markupsafe.Markup('<time datetime="{}">{}</time>').format(value.strftime(machine), format_text(value))
+
+    return time_element
 
 
 def format_money(value: Decimal | None, currency: str | None) -> str:

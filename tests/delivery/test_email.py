@@ -55,6 +55,7 @@ def test_a_mailed_report_arrives_with_the_subject_figures_and_the_html_report(
     assert "Seats: 3" in text
     assert "Billable seats: 3" in text
     assert "Monthly cost: 37.50 EUR" in text
+    assert "Annual cost: 450.00 EUR" in text and "Reclaimable: 37.50 EUR a month (3 seats)" in text
     [(name, html)] = attached
     assert name == f"seatkeeper-{MONTH}.html"
     assert html.startswith("<!DOCTYPE html>") and f"<h1>Licence report — {title}</h1>" in html
@@ -148,6 +149,7 @@ def test_a_refused_connection_names_host_and_port(cli_run, provider, write_confi
         ({"passwrd_env": '"X"'}, "unknown key 'passwrd_env' (known: host, port, security, username, password_env"),
         ({"username": '"u"', "password_env": '"UNSET_SMTP_PASSWORD_VAR"'}, "which is not set in the environment"),
         ({"security": '"tls"'}, "security must be one of starttls, ssl, none, not 'tls'"),
+        ({"report": '"embedded"'}, "report must be one of attached, inline, both, not 'embedded'"),
     ],
 )
 def test_configuration_errors_exit_2_in_one_line(cli_run, provider, write_config, extra, expected):
@@ -176,3 +178,58 @@ def test_the_secret_of_the_provider_never_reaches_the_mail(cli_run, provider, wr
     assert code == 0, err
     [message] = smtp_server.mailbox.messages
     assert SECRET not in out + err + message.as_string()
+
+
+def structure(part) -> list:
+    """A received message's MIME tree: content types, with the file name of an attachment."""
+    if part.is_multipart():
+        return [part.get_content_type(), [structure(child) for child in part.iter_parts()]]
+    name = part.get_filename()
+    return part.get_content_type() + (f" ({part.get_content_disposition()} {name})" if name else "")
+
+
+def test_the_report_attached_is_the_default_structure(cli_run, provider, write_config, smtp_server):
+    synced(cli_run, provider)
+    write_config(email_config(smtp_server.port, security='"none"'))
+    assert cli_run("notify", "--month", MONTH).exit_code == 0
+    [message] = smtp_server.mailbox.messages
+    assert structure(message) == [
+        "multipart/mixed",
+        ["text/plain", f"text/html (attachment seatkeeper-{MONTH}.html)"],
+    ]
+
+
+def test_the_report_inline_is_the_html_body_with_the_text_as_its_alternative(
+    cli_run, provider, write_config, smtp_server
+):
+    synced(cli_run, provider, 3)
+    write_config(email_config(smtp_server.port, security='"none"', report='"inline"'))
+    code, _, err = cli_run("notify", "--month", MONTH)
+    assert code == 0, err
+    [message] = smtp_server.mailbox.messages
+    assert structure(message) == ["multipart/alternative", ["text/plain", "text/html"]]
+    assert list(message.iter_attachments()) == []
+    html = message.get_body(preferencelist=("html",))
+    assert html.get_content_disposition() is None  # shown, not offered as a file
+    page = html.get_content()
+    title = datetime.now(UTC).strftime("%B %Y")
+    assert page.startswith("<!DOCTYPE html>") and f"<h1>Licence report — {title}</h1>" in page
+    assert "user3@example.com" in page.lower() and "37.50" in page
+    assert "Monthly cost: 37.50 EUR" in parts(message)[0]  # the plain alternative still has the figures
+    # 7-bit safe on the wire: the long lines and the em dash travel encoded.
+    [raw] = smtp_server.mailbox.raw
+    assert raw.isascii() and max(len(line) for line in raw.splitlines()) <= 78
+
+
+def test_the_report_both_inline_and_attached(cli_run, provider, write_config, smtp_server):
+    synced(cli_run, provider, 2)
+    write_config(email_config(smtp_server.port, security='"none"', report='"both"'))
+    assert cli_run("notify", "--month", MONTH).exit_code == 0
+    [message] = smtp_server.mailbox.messages
+    assert structure(message) == [
+        "multipart/mixed",
+        [["multipart/alternative", ["text/plain", "text/html"]], f"text/html (attachment seatkeeper-{MONTH}.html)"],
+    ]
+    body = message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")  # SMTP sends CRLF
+    [(_, attached)] = parts(message)[1]
+    assert body == attached and "Billable seats" in body

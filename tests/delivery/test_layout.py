@@ -13,3 +13,16 @@ def test_the_help_of_notify_and_run_loads_neither_the_reports_nor_jinja2(command
     assert code == 0
     assert "--month" in out
     assert not modules & (REPORTS | {"seatkeeper.reports.delivery", "smtplib"}), sorted(modules & REPORTS)
+
+
+def test_every_notify_key_and_choice_is_documented():
+    from pathlib import Path
+
+    from seatkeeper.reports import notify_settings as ns
+
+    docs = (Path(__file__).parents[2] / "docs" / "delivery.md").read_text(encoding="utf-8")
+    keys = {*ns.EMAIL_KEYS, *(key for keys in ns.WEBHOOK_KEYS.values() for key in keys)}
+    assert [key for key in sorted(keys) if f"\n{key} = " not in docs] == []
+    choices = [*ns.SECURITY_PORTS, *ns.REPORT_PLACEMENTS, *ns.TEAMS_FORMATS]
+    forms = ("`{}`", '"{}"', "{} (default)")
+    assert [choice for choice in choices if not any(form.format(choice) in docs for form in forms)] == []

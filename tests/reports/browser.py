@@ -2,7 +2,7 @@
 
 Chromium started with ``--remote-debugging-pipe`` reads protocol messages from file descriptor 3 and
 writes to 4, each a JSON object ended by a NUL byte. That is enough to load a page, collect console
-errors, exceptions, failed and external requests, evaluate a check, and take screenshots.
+errors, exceptions, failed and external requests, evaluate a check, take screenshots and print to PDF.
 """
 
 from __future__ import annotations
@@ -208,6 +208,17 @@ class Chromium:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         self.send("Emulation.setEmulatedMedia", {"media": ""})
+        return path
+
+    def emulate_media(self, media: str) -> None:
+        """Apply the style of ``media`` ("print", "screen"; "" for the default) from now on."""
+        self.send("Emulation.setEmulatedMedia", {"media": media})
+
+    def print_to_pdf(self, path: Path) -> Path:
+        """Print the page to a PDF at ``path`` as a user would: the page size and margins of its @page rule."""
+        data = self.send("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": False})["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
         return path
 
     def close(self) -> None:
