@@ -24,7 +24,7 @@ from seatkeeper.errors import SeatkeeperError
 
 from .model import Report
 from .notify_settings import EmailSettings, NotifySettings, WebhookSettings
-from .render import ALERT_LABELS, format_cost, format_count
+from .wording import ALERT_LABELS, format_cost, format_count
 
 TIMEOUT_SECONDS = 30
 

@@ -32,6 +32,7 @@ from .model import (
     UnusedSeat,
 )
 from .settings import ReportSettings
+from .wording import format_count, format_money
 
 RENEWAL_WINDOW_DAYS = 90
 NOTICE_ALERT_DAYS = 30
@@ -451,8 +452,6 @@ def alerts(
     notice_days: int = NOTICE_ALERT_DAYS,
 ) -> list[Alert]:
     """What to act on first: notice deadlines within ``notice_days``, failed or stale syncs, leavers' seats."""
-    from .render import format_count, format_money
-
     found = []
     for renewal in renewals_soon:
         if 0 <= renewal.days_to_notice <= notice_days:

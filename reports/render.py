@@ -26,20 +26,24 @@ from seatkeeper.errors import ConfigError, first_line
 from . import charts
 from .figures import FIXED_CATEGORIES
 from .markdown import MarkdownText, code, escape_markdown
-from .model import Report, Totals
+from .model import Report
+from .wording import (
+    ALERT_LABELS,
+    CHANGE_LABELS,
+    STATUS_LABELS,
+    VERDICT_LABELS,
+    format_cost,
+    format_count,
+    format_day,
+    format_money,
+    format_signed,
+    format_signed_money,
+    format_when,
+    total_cost,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
-CHANGE_LABELS = {
-    "added": "Added",
-    "removed": "Removed",
-    "upgraded": "Upgraded",
-    "downgraded": "Downgraded",
-    "changed": "Changed type",
-}
-STATUS_LABELS = {"ok": "OK", "stale": "Stale", "failed": "Latest sync failed", "never": "Never synced"}
 BAR = "█"
-ALERT_LABELS = {"notice": "Notice deadline", "sync": "Sync", "leaver": "Leavers"}
-VERDICT_LABELS = {"justified": "use justifies it", "reduce": "fewer seats would do", "true-up": "more held than bought"}
 
 
 class TemplateFolder(jinja2.FileSystemLoader):
@@ -177,21 +181,6 @@ def _as_markdown(function: Callable[..., str]) -> Callable[..., MarkdownText]:
 # ---- formatting ---------------------------------------------------------------------------------------------------
 
 
-def format_count(value: int | None) -> str:
-    """``1234`` as ``1,234``; None as a dash."""
-    return "—" if value is None else f"{value:,}"
-
-
-def format_day(value: datetime | None) -> str:
-    """A date as ``YYYY-MM-DD``; None as a dash."""
-    return "—" if value is None else value.strftime("%Y-%m-%d")
-
-
-def format_when(value: datetime | None) -> str:
-    """A time as ``YYYY-MM-DD HH:MM UTC``; None as a dash."""
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _html_time(format_text: Callable[[datetime | None], str], machine: str) -> Callable[[datetime | None], Any]:
     """A date filter for HTML: the text in a ``<time>`` element, which the print style keeps on one line."""
 
@@ -201,50 +190,6 @@ def _html_time(format_text: Callable[[datetime | None], str], machine: str) -> C
         return markupsafe.Markup('<time datetime="{}">{}</time>').format(value.strftime(machine), format_text(value))
 
     return time_element
-
-
-def format_money(value: Decimal | None, currency: str | None) -> str:
-    """``1,234.50 EUR``; None (no price) as ``not priced``; a dash when no prices are configured at all."""
-    if currency is None:
-        return "—"
-    if value is None:
-        return "not priced"
-    amount = f"{value.quantize(Decimal('0.01')):,.2f}"
-    return f"{amount} {currency}" if currency else amount
-
-
-def format_cost(value: Decimal, unpriced: int, currency: str | None) -> str:
-    """A summed cost that may leave out unpriced seats: ``120.00 EUR``, ``120.00 EUR + 3 unpriced``, ``not priced``."""
-    if currency is None:
-        return "—"
-    if unpriced and not value:
-        return "not priced"
-    money = format_money(value, currency)
-    return f"{money} + {unpriced:,} unpriced" if unpriced else money
-
-
-def total_cost(totals: Totals, field: str, currency: str | None) -> str:
-    """One money field of :class:`Totals`, noting seats left out because their type has no price."""
-    unpriced = {"monthly_cost": totals.unpriced_seats, "seat_cost": totals.unpriced_seats}.get(field, 0)
-    if field == "unused_cost":
-        unpriced = totals.unused_unpriced_seats
-    return format_cost(getattr(totals, field), unpriced, currency)
-
-
-def format_signed(value: int) -> str:
-    """``+3``, ``−2`` or ``0``."""
-    return f"+{value:,}" if value > 0 else (f"−{-value:,}" if value < 0 else "0")
-
-
-def format_signed_money(value: Decimal | None, currency: str | None) -> str:
-    """A cost change with its sign: ``+15.99 EUR``, ``−20.00 EUR``."""
-    if currency is None:
-        return "—"
-    if value is None:
-        return "not priced"
-    if value < 0:
-        return "−" + format_money(-value, currency)
-    return ("+" if value > 0 else "") + format_money(value, currency)
 
 
 def text_bar(value: int | float | Decimal | None, peak: int | float | Decimal | None, width: int = 20) -> MarkdownText:
