@@ -155,6 +155,13 @@ def test_bad_input_is_one_line_and_non_zero(cli_run, with_history, args, expecte
         ("[reports]\nunused_days = 30\n", "unused_days must be a list of day counts"),
         ("[reports.alpha]\nstale_after_days = 0\n", "[reports.alpha] stale_after_days must be a whole number"),
         ("[reports]\ncolour = 'red'\n", "unknown key 'colour' in [reports]"),
+        (
+            '[prices]\ncurrency = "EUR"\n[contracts.alpha]\nlicense_type = "Pro"\nseats = 5\nunit_price = 9\n',
+            '[contracts."alpha"]: billing_cycle is missing',
+        ),
+        ('[prices]\ncurrency = "EUR"\n[exchange_rates.USD]\n2026-01-01 = "0.9"\n', "2026-01-01 must be a number"),
+        ("[contract.alpha]\nseats = 5\n", "unknown table [contract]: did you mean [contracts]?"),
+        ('[reports]\ncontracts_file = "nowhere.toml"\n', "nowhere.toml does not exist: fix [reports] contracts_file"),
     ],
 )
 def test_bad_report_config_is_one_line(cli_run, with_history, config, expected):
