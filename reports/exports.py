@@ -101,38 +101,58 @@ def write_seats_csv(
 ) -> int:
     """Write one formula-safe CSV row per seat to ``out`` (header first); returns the number of seats.
 
-    :param observed_at: per connection id, the time idle days count up to (its last sync before the cut-off).
-    :param directory: the people at the cut-off, to name each account's person (their status, leaving date and
-        cost center; the department too, when the tool has none).
+    The keyword arguments are :func:`seat_values`'.
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     written = 0
     for row in rows:
-        activity = row["last_activity_at"]
-        price = (
-            settings.price(row["provider"], row["connection"], row["license_type"]) if row["billable"] else Decimal(0)
+        values = seat_values(
+            row, month=month, observed_at=observed_at, labels=labels, settings=settings, directory=directory
         )
-        values = {
-            **row,
-            "month": month,
-            "application": settings.applications.get(row["connection"], row["provider"]),
-            "billable": bool(row["billable"]),
-            "usage_label": labels.get(row["usage"], row["usage"]),
-            "idle_days": (observed_at[row["connection_id"]] - activity).days if activity else None,
-            "monthly_price": None if price is None else f"{price.quantize(CENT)}",
-            "currency": settings.currency,
-            "external": bool(row["email"]) and settings.rules.is_external(row["email"]),
-        }
-        person = directory.person_of(row["email"]) if directory else None
-        if person is not None:
-            values |= {
-                "person_email": person["email"],
-                "person_status": person["status"],
-                "left_at": person["status_since"] if person["status"] != "active" else None,
-                "cost_center": person.get("cost_center"),
-                "department": row["department"] or person.get("department"),
-            }
         writer.writerow([safe_cell(values.get(column)) for column in CSV_COLUMNS])
         written += 1
     return written
+
+
+def seat_values(
+    row: Mapping[str, Any],
+    *,
+    month: str,
+    observed_at: Mapping[int, datetime],
+    labels: Mapping[str, str],
+    settings: ReportSettings,
+    directory: Directory | None = None,
+) -> dict[str, Any]:
+    """One seat's :data:`CSV_COLUMNS` as values (the CSV and the XLSX Seats sheet write these).
+
+    ``monthly_price`` is a Decimal in cents (None: no price), times are datetimes, ``billable`` and ``external``
+    bools, ``idle_days`` an int; other columns are text or None.
+
+    :param observed_at: per connection id, the time idle days count up to (its last sync before the cut-off).
+    :param directory: the people at the cut-off, to name each account's person (their status, leaving date and
+        cost center; the department too, when the tool has none).
+    """
+    activity = row["last_activity_at"]
+    price = settings.price(row["provider"], row["connection"], row["license_type"]) if row["billable"] else Decimal(0)
+    values = {
+        **row,
+        "month": month,
+        "application": settings.applications.get(row["connection"], row["provider"]),
+        "billable": bool(row["billable"]),
+        "usage_label": labels.get(row["usage"], row["usage"]),
+        "idle_days": (observed_at[row["connection_id"]] - activity).days if activity else None,
+        "monthly_price": None if price is None else price.quantize(CENT),
+        "currency": settings.currency,
+        "external": bool(row["email"]) and settings.rules.is_external(row["email"]),
+    }
+    person = directory.person_of(row["email"]) if directory else None
+    if person is not None:
+        values |= {
+            "person_email": person["email"],
+            "person_status": person["status"],
+            "left_at": person["status_since"] if person["status"] != "active" else None,
+            "cost_center": person.get("cost_center"),
+            "department": row["department"] or person.get("department"),
+        }
+    return {column: values.get(column) for column in CSV_COLUMNS}
