@@ -50,7 +50,7 @@ def report(
     """Write the monthly licence report: seats, costs, unused seats, changes, departments, trend."""
     from seatkeeper.errors import ConfigError
 
-    from .destination import is_stream, write_report_file
+    from .destination import is_stream, refuse_terminal, write_report_file
     from .figures import Scope
     from .generate import default_path, write_report
     from .period import last_full_month, parse_month
@@ -58,6 +58,8 @@ def report(
 
     if output == "":
         raise ConfigError("--output needs a file name ('-' writes to stdout)")
+    if format.binary and output == "-" and sys.stdout.isatty():
+        raise refuse_terminal("stdout")
     state = ctx.obj
     if application is not None:
         from seatkeeper.cli.listing import check_filters
@@ -74,11 +76,12 @@ def report(
         )
 
     if output == "-":
-        warnings = write(sys.stdout)
-        sys.stdout.flush()
+        stream = sys.stdout.buffer if format.binary else sys.stdout
+        warnings = write(stream)
+        stream.flush()
     else:
         path = Path(output).expanduser() if output else default_path(chosen, format, scope)
-        warnings = write_report_file(path, write, file_mode=settings.file_mode)
+        warnings = write_report_file(path, write, file_mode=settings.file_mode, binary=format.binary)
         if not is_stream(path):  # the report itself went to stdout: the path would end up inside it
             typer.echo(str(path))
     for warning in warnings:

@@ -14,7 +14,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from seatkeeper.errors import ConfigError
 
@@ -32,12 +32,17 @@ def is_stream(path: Path) -> bool:
 
 
 def write_report_file(
-    path: Path, write: Callable[[TextIO], list[str]], *, file_mode: int = DEFAULT_FILE_MODE
+    path: Path,
+    write: Callable[[IO], list[str]],
+    *,
+    file_mode: int = DEFAULT_FILE_MODE,
+    binary: bool = False,
 ) -> list[str]:
     """Run ``write`` into ``path``; returns what ``write`` returned (the report's warnings).
 
     A failed report never leaves a half-written file, nor replaces last month's good one (except on a
     device, FIFO or stream, which is written as it goes). ``file_mode`` applies to a file created here.
+    ``write`` gets a UTF-8 text file, or with ``binary`` a bytes one (refused when it is a terminal).
     """
     try:
         existing = os.stat(path)  # follows symlinks: what the path leads to
@@ -50,23 +55,36 @@ def write_report_file(
     if is_stream(path) or (
         existing is not None and (stat.S_ISCHR(existing.st_mode) or stat.S_ISFIFO(existing.st_mode))
     ):
-        return _write_in_place(path, write)
+        return _write_in_place(path, write, binary)
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         raise ConfigError(f"cannot write {path}: it is not a file, a character device or a FIFO")
-    return _replace(Path(os.path.realpath(path)), write, existing, file_mode)
+    return _replace(Path(os.path.realpath(path)), write, existing, file_mode, binary)
 
 
-def _write_in_place(path: Path, write: Callable[[TextIO], list[str]]) -> list[str]:
+def refuse_terminal(name: str) -> ConfigError:
+    """The error for a binary report (XLSX) headed for a terminal; ``name`` is what ``--output`` said."""
+    return ConfigError(
+        f"an XLSX report is binary, not for a terminal ({name}): name a file with --output FILE, or pipe it"
+    )
+
+
+def _write_in_place(path: Path, write: Callable[[IO], list[str]], binary: bool) -> list[str]:
     try:
-        handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below, errors reworded)
+        handle = open(path, **_modes(binary))  # noqa: SIM115 (closed below, errors reworded)
     except OSError as error:
         raise ConfigError(f"cannot write {path}: {error.strerror}") from None
     with handle:
+        if binary and handle.isatty():
+            raise refuse_terminal(str(path))
         return write(handle)
 
 
+def _modes(binary: bool) -> dict[str, str]:
+    return {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+
+
 def _replace(
-    target: Path, write: Callable[[TextIO], list[str]], existing: os.stat_result | None, file_mode: int
+    target: Path, write: Callable[[IO], list[str]], existing: os.stat_result | None, file_mode: int, binary: bool
 ) -> list[str]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +95,7 @@ def _replace(
     except OSError as error:
         raise ConfigError(f"cannot write {target}: {error.strerror}") from None
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(descriptor, **_modes(binary)) as handle:
             if existing is None:
                 os.fchmod(handle.fileno(), file_mode)
             else:

@@ -12,3 +12,9 @@ class ReportFormat(enum.StrEnum):
     md = "md"
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
+
+    @property
+    def binary(self) -> bool:
+        """Whether the format is bytes (a file, or a pipe), not text."""
+        return self is ReportFormat.xlsx

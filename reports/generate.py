@@ -1,11 +1,11 @@
-"""Producing a report file in one of the four formats, and the default place to put it."""
+"""Producing a report file in one of the formats, and the default place to put it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 from sqlalchemy.engine import Engine
 
@@ -14,7 +14,7 @@ from seatkeeper import paths
 from . import figures
 from .build import build_report, connection_freshness, directory_at, seat_source
 from .destination import write_report_file
-from .exports import write_json, write_seats_csv
+from .exports import seat_values, write_json, write_seats_csv
 from .figures import EVERYTHING, Scope
 from .formats import ReportFormat
 from .period import ReportMonth, last_full_month
@@ -45,7 +45,7 @@ def _file_part(text: str) -> str:
 def write_report(
     engine: Engine,
     fmt: ReportFormat,
-    out: TextIO,
+    out: IO,
     month: ReportMonth,
     settings: ReportSettings,
     *,
@@ -53,29 +53,42 @@ def write_report(
     now: datetime | None = None,
     template_dir: Path | None = None,
 ) -> list[str]:
-    """Write ``month``'s report in ``fmt`` to ``out``; returns the report's warnings (stale data, prices)."""
+    """Write ``month``'s report in ``fmt`` to ``out``; returns the report's warnings (stale data, prices).
+
+    ``out`` is a text file, or a binary one for a binary format (``fmt.binary``: XLSX).
+    """
     now = now or datetime.now(UTC)
     if fmt is ReportFormat.csv:
         source = seat_source(engine, month, settings, scope=scope, now=now)
-        write_seats_csv(
-            figures.iter_seat_rows(engine, source.seats),
-            out,
-            month=month.label,
-            observed_at={connection_id: rule.observed_at for connection_id, rule in source.idle_rules.items()},
-            labels=source.labels,
-            settings=source.settings,
-            directory=directory_at(engine, source.cutoff, source.settings),
-        )
+        write_seats_csv(figures.iter_seat_rows(engine, source.seats), out, **_seat_context(engine, month, source))
         return [warning for row in source.connections for warning in _freshness_warnings(source, row, settings)]
-    list_limit = None if fmt is ReportFormat.json else settings.list_limit
+    list_limit = None if fmt in (ReportFormat.json, ReportFormat.xlsx) else settings.list_limit
     report = build_report(engine, month, settings, scope=scope, now=now, list_limit=list_limit)
-    if fmt is ReportFormat.json:
+    if fmt is ReportFormat.xlsx:
+        from .xlsx import write_xlsx  # openpyxl is loaded only for this format
+
+        source = seat_source(engine, month, settings, scope=scope, now=now)
+        context = _seat_context(engine, month, source)
+        rows = (seat_values(row, **context) for row in figures.iter_seat_rows(engine, source.seats))
+        write_xlsx(report, rows, out)
+    elif fmt is ReportFormat.json:
         write_json(report, out)
     elif fmt is ReportFormat.md:
         out.write(render_markdown(report, template_dir or settings.template_dir))
     else:
         out.write(render_html(report, template_dir or settings.template_dir))
     return report.warnings
+
+
+def _seat_context(engine: Engine, month: ReportMonth, source) -> dict[str, Any]:
+    """The keyword arguments of :func:`~seatkeeper.reports.exports.seat_values` for ``source``'s seats."""
+    return {
+        "month": month.label,
+        "observed_at": {connection_id: rule.observed_at for connection_id, rule in source.idle_rules.items()},
+        "labels": source.labels,
+        "settings": source.settings,
+        "directory": directory_at(engine, source.cutoff, source.settings),
+    }
 
 
 def _freshness_warnings(source, row, settings) -> list[str]:
