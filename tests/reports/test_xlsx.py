@@ -27,6 +27,7 @@ from seatkeeper.reports.settings import report_settings
 from seatkeeper.reports.xlsx import write_xlsx
 from tests.reports import company, history
 from tests.reports.conftest import FORMULA
+from tests.reports.test_golden import GOLDEN, REGENERATE
 
 MARCH = parse_month(history.REPORT_MONTH)
 REPO = Path(__file__).resolve().parents[2]
@@ -441,6 +442,40 @@ def test_the_same_report_is_the_same_file(history_engine, settings):
     properties = load(first).properties
     assert properties.created == properties.modified == datetime(2026, 4, 2, 9, 0)
     assert properties.creator == "seatkeeper" and properties.title == "Licence report — March 2026"
+
+
+def cell_values(book: openpyxl.Workbook) -> dict[str, list[list]]:
+    """Every sheet's rows of values as JSON holds them (times as ISO strings; a row's empty cells at its end cut)."""
+
+    def plain(row):
+        values = [value.isoformat() if isinstance(value, datetime | date) else value for value in row]
+        while values and values[-1] is None:
+            values.pop()
+        return values
+
+    return {sheet.title: [plain(row) for row in sheet.iter_rows(values_only=True)] for sheet in book}
+
+
+def golden_text(values: dict[str, list[list]]) -> str:
+    """The cell values as JSON, one row a line (so a changed cell is a one-line diff)."""
+    sheets = [
+        f"  {json.dumps(title)}: [\n"
+        + ",\n".join(f"    {json.dumps(row, ensure_ascii=False)}" for row in rows)
+        + "\n  ]"
+        for title, rows in values.items()
+    ]
+    return "{\n" + ",\n".join(sheets) + "\n}\n"
+
+
+def test_the_workbook_matches_the_golden_cell_values(history_engine, settings):
+    values = cell_values(load(xlsx_bytes(history_engine, settings)))
+    path = GOLDEN / f"report-{history.REPORT_MONTH}.xlsx.json"
+    if REGENERATE:
+        path.write_text(golden_text(values), encoding="utf-8")
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert values == expected, (
+        f"{path.name} differs: regenerate with SEATKEEPER_REGENERATE_GOLDEN=1 and review the diff"
+    )
 
 
 # ---- the command line ------------------------------------------------------------------------------------------------
