@@ -266,7 +266,8 @@ def main() -> None:
         target = workdir / f"report.{fmt.value}"
 
         def write(fmt=fmt, target=target):
-            with target.open("w", encoding="utf-8", newline="") as out:
+            modes = {"mode": "wb"} if fmt.binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+            with target.open(**modes) as out:
                 write_report(engine, fmt, out, REPORT_MONTH, config, now=now)
 
         seconds, peak = measure(fmt.value, write)
