@@ -2,7 +2,8 @@
 
 Sheets: Summary (headline figures, then the applications and the alerts), Seats (the per-seat CSV's columns
 and values), Savings (what could be reclaimed, line by line), Savings by category, Savings by application,
-Changes (seats since the previous month), Change counts, Renewals and Contracts (contract vs actual).
+Changes (seats since the previous month), Change counts, Renewals, Contracts (contract vs actual) and Trend
+(the twelve months' cost, as the report's trend shows it).
 
 Each table is an Excel table (its own autofilter, one header row) starting in column A; the first one's header
 row is frozen. Money is a number in cents with its currency in the number format, dates and times are real
@@ -107,6 +108,7 @@ def write_xlsx(report: Report, seat_rows: Iterable[Mapping[str, Any]], out: Bina
         ("Change counts", [_change_counts(report)]),
         ("Renewals", [_renewals(report)]),
         ("Contracts", [_contracts(report)]),
+        ("Trend", [_trend(report)]),
     ]
     for title, tables in sheets:
         _write_sheet(book, title, tables, currency)
@@ -144,7 +146,6 @@ def _summary(report: Report) -> list[SheetTable]:
         ("Free seats", totals.free),
         ("Unused billable seats", totals.unused),
         ("Unused seats' cost a month", _money(totals.unused_cost)),
-        ("Bought, nobody holds them", totals.unassigned),
         ("Billable seats without a price", totals.unpriced_seats),
         (f"Billable seats since {changes.previous_month}", changes.billable_change if changes.compared else None),
         (f"Cost change since {changes.previous_month}", _money(changes.cost_change) if changes.compared else None),
@@ -409,6 +410,33 @@ def _contracts(report: Report) -> SheetTable:
         for line in report.contracts
     ]
     return SheetTable("Contracts", columns, rows)
+
+
+def _trend(report: Report) -> SheetTable:
+    columns = [
+        Column("Month"),
+        Column("Seats", INT),
+        Column("Billable", INT),
+        Column("Monthly cost", MONEY),
+        Column("Held seats' cost", MONEY),
+        Column("Without a price", INT),
+        Column("Newly tracked"),
+    ]
+    rows = [
+        (point.month, None, None, None, None, None, None)  # before the first sync: no figures, not zeros
+        if not point.has_data
+        else (
+            point.month,
+            point.seats,
+            point.billable,
+            _money(point.monthly_cost),
+            _money(point.seat_cost),
+            point.unpriced_seats,
+            ", ".join(point.newly_tracked),
+        )
+        for point in report.trend
+    ]
+    return SheetTable("Trend", columns, rows)
 
 
 # ---- writing ------------------------------------------------------------------------------------------------------

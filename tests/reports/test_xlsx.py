@@ -42,6 +42,7 @@ SHEETS = [
     "Change counts",
     "Renewals",
     "Contracts",
+    "Trend",
 ]
 HEADERS = {
     "Summary": ["Figure", "Value"],
@@ -86,6 +87,7 @@ HEADERS = {
         "Cost change a month",
     ],
     "ChangeCounts": ["Change", "Seats"],
+    "Trend": ["Month", "Seats", "Billable", "Monthly cost", "Held seats' cost", "Without a price", "Newly tracked"],
 }
 
 #: Beta's Team seats under a contract in US dollars (the report is in euros), renewing on May 1, 2026: its
@@ -193,9 +195,9 @@ def test_the_summary_headline_is_the_models_and_the_jsons(history_engine, settin
     assert alerts == [(alert.kind, alert.text) for alert in report.alerts] and alerts
 
 
-def render(engine, settings, fmt: ReportFormat) -> str:
+def render(engine, settings, fmt: ReportFormat, now=history.GENERATED_AT) -> str:
     out = io.StringIO()
-    write_report(engine, fmt, out, MARCH, settings, now=history.GENERATED_AT)
+    write_report(engine, fmt, out, MARCH, settings, now=now)
     return out.getvalue()
 
 
@@ -391,6 +393,50 @@ def test_renewals_and_contracts_are_the_models_in_both_currencies(history_engine
     assert any(line.source == "contract" for line in report.contracts)
     assert any(alert.kind == "notice" for alert in report.alerts)
     assert ("notice", next(a.text for a in report.alerts if a.kind == "notice")) in table_rows(book, "Alerts")[1]
+
+
+@pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])  # the Zoom demo's fake server
+def test_contracts_in_two_currencies_show_the_same_figures_as_the_other_formats(engine, tmp_path):
+    """The company's contracts (test_contracts.py): USD report, Figma's contract in EUR, a price rise on Jan 1."""
+    company.build(engine, tmp_path)
+    settings = company.contracts_settings(tmp_path)
+    march = build_report(engine, MARCH, settings, now=company.GENERATED_AT, list_limit=None)
+    data = json.loads(render(engine, settings, ReportFormat.json, now=company.GENERATED_AT))
+    book = load(xlsx_bytes(engine, settings, now=company.GENERATED_AT))
+    figures = summary(book)
+    assert figures["Monthly cost"] == money(march.totals.monthly_cost) == data["totals"]["monthly_cost"] == 2231.45
+    assert figures["Annual cost"] == money(march.annual_cost) == data["annual_cost"]
+    assert figures["Reclaimable a month"] == money(march.savings.monthly_cost) == data["savings"]["monthly_cost"]
+    assert figures["Reclaimable a year"] == money(march.savings.annual_cost)
+    trend = [(row[0], row[3]) for row in table_rows(book, "Trend")[1] if row[1] is not None]
+    assert trend == [(t["month"], t["monthly_cost"]) for t in data["trend"] if t["has_data"]]
+    assert len(trend) == 5 and trend[-1] == ("2026-03", 2231.45)
+    header, rows = table_rows(book, "Renewals")
+    renewals = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    figma = renewals["Figma"]
+    assert (figma["Renewal date"], figma["Notice deadline"], figma["Days to notice"]) == (
+        datetime(2026, 5, 1),
+        datetime(2026, 4, 17),
+        17,
+    )
+    assert figma["Annual value"] == money(12 * 12 * 14 * Decimal("1.10")) and figma["Contract currency"] == "EUR"
+    assert figma["Annual value (contract currency)"] == 12 * 12 * 14 and figma["Verdict"] == "reduce"
+    assert renewals["Zoom"]["Notice deadline"] == datetime(2026, 3, 3) and renewals["Zoom"]["Days to notice"] == -28
+    cells = dict(zip(header, table_cells(book, "Renewals")[[row[0] for row in rows].index("Figma")], strict=True))
+    assert cells["Annual value"].number_format == '#,##0.00 "USD"'
+    assert cells["Annual value (contract currency)"].number_format == '#,##0.00 "EUR"'
+    header, rows = table_rows(book, "Contracts")
+    lines = {(row[0], row[1]): dict(zip(header, row, strict=True)) for row in rows}
+    full = lines[("Figma", "Full seat")]
+    assert (full["Bought"], full["Assigned"], full["Unassigned"], full["Contract currency"]) == (12, 4, 8, "EUR")
+    assert full["Unassigned cost a month"] == money(8 * 14 * Decimal("1.10"))
+    assert [row[0] for row in table_rows(book, "Alerts")[1]] == ["notice", "leaver"]
+    assert_savings_are_the_models(book, march)
+    values = cell_values(book)
+    path = GOLDEN / f"company-contracts-{company.REPORT_MONTH}.xlsx.json"
+    if REGENERATE:
+        path.write_text(golden_text(values), encoding="utf-8")
+    assert values == json.loads(path.read_text(encoding="utf-8")), f"{path.name} differs: regenerate and review"
 
 
 def test_a_table_without_rows_keeps_its_header(history_engine, settings):
