@@ -1,4 +1,4 @@
-"""The report as an Excel workbook (``--format xlsx``): one table per sheet, for a finance team to pivot.
+"""The report as an Excel workbook (``--format xlsx``): Excel tables on named sheets, for a finance team to pivot.
 
 Sheets: Summary (headline figures, then the applications and the alerts), Seats (the per-seat CSV's columns
 and values), Savings (what could be reclaimed, line by line), Savings by category, Savings by application,
