@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
+from seatkeeper.errors import ConfigError
 from seatkeeper.output import FORMULA_PREFIXES
 
 from .exports import CENT, CSV_COLUMNS
@@ -43,6 +44,8 @@ TEXT, MONEY, INT, BOOL, DATE, TIME, ANY = "text", "money", "int", "bool", "date"
 ILLEGAL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: The most characters an Excel cell holds.
 CELL_LIMIT = 32767
+#: The most rows an Excel sheet holds: the Seats sheet's header and one row per seat must fit.
+SHEET_ROWS = 1_048_576
 #: Rows read ahead of writing a table, to size its columns.
 WIDTH_SAMPLE = 200
 DATE_FORMAT = "yyyy-mm-dd"
@@ -89,9 +92,16 @@ def write_xlsx(report: Report, seat_rows: Iterable[Mapping[str, Any]], out: Bina
     """Write ``report`` as an XLSX workbook to ``out``.
 
     :param report: the report, with its lists complete (built with ``list_limit=None``).
+    Raises ConfigError when the seats would not fit one sheet (Excel's row limit).
+
     :param seat_rows: one mapping per seat held, of :data:`seatkeeper.reports.exports.CSV_COLUMNS` as
         :func:`seatkeeper.reports.exports.seat_values` makes them (streamed: read once, in order).
     """
+    if report.totals.seats >= SHEET_ROWS:
+        raise ConfigError(
+            f"the report holds {report.totals.seats:,} seats, more than an XLSX sheet's {SHEET_ROWS - 1:,} rows: "
+            "use --format csv for the seat list, or narrow the report with --application or --provider"
+        )
     book = Workbook(write_only=True)
     generated = _utc(report.generated_at)
     book.properties.creator = "seatkeeper"

@@ -541,6 +541,19 @@ def test_cli_writes_the_workbook_to_a_file_and_the_default_path(cli_run, with_hi
     assert out.strip().endswith("seatkeeper-2026-03.xlsx") and load(Path(out.strip()).read_bytes()).sheetnames == SHEETS
 
 
+def test_more_seats_than_a_sheet_holds_is_refused_naming_csv(cli_run, with_history, tmp_path, monkeypatch):
+    from seatkeeper.reports import xlsx
+
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 23)  # the March history holds 23 seats: one too many with the header
+    target = tmp_path / "f.xlsx"
+    target.write_bytes(b"an earlier workbook")
+    code, out, err = cli_run("report", "--month", "2026-03", "--format", "xlsx", "--output", str(target))
+    assert code == 2 and out == ""
+    assert "the report holds 23 seats, more than an XLSX sheet's 22 rows: use --format csv" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert target.read_bytes() == b"an earlier workbook"  # nothing half-written over it
+
+
 def child(args: list[str], **streams) -> subprocess.Popen:
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen([sys.executable, "-m", "seatkeeper", *args], env=environment, cwd=REPO, **streams)
