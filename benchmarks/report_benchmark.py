@@ -84,7 +84,8 @@ def build_history(path: Path, seats: int, months: int, seed: int = 7) -> dict[st
 
     seat_sql = (
         "INSERT INTO seat (id, connection_id, seat_key, user_id, email, name, license_type, billable, status, "
-        "department, extras, state_hash, seen_from, opened_by_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?)"
+        "department, extras, state_hash, seen_from, opened_by_run, seen_until, closed_by_run) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)"
     )
     next_row = 1
     run_id = 0
@@ -137,10 +138,14 @@ def build_history(path: Path, seats: int, months: int, seed: int = 7) -> dict[st
             "unchanged, rejected, duplicates, notes) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, ?)",
             runs,
         )
-        # New rows first: a seat whose licence changed and that was deactivated in the same month closes the
-        # row it opened this month (an interval of no length), instead of leaving two rows open.
-        connection.executemany(seat_sql, seat_rows)
-        connection.executemany("UPDATE seat SET seen_until = ?, closed_by_run = ? WHERE id = ?", closes)
+        # Earlier rows are closed before this month's open (the database allows one open interval per seat); a
+        # row opened and closed this month (a licence change, then a deactivation) is written closed.
+        closed = {row: (until, run) for until, run, row in closes}
+        opened = {row[0] for row in seat_rows}
+        connection.executemany(
+            "UPDATE seat SET seen_until = ?, closed_by_run = ? WHERE id = ?", [c for c in closes if c[2] not in opened]
+        )
+        connection.executemany(seat_sql, [(*row, *closed.get(row[0], (None, None))) for row in seat_rows])
         connection.executemany(
             "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at) VALUES (?, ?, ?, ?)",
             activity_rows,

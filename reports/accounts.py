@@ -89,9 +89,13 @@ def people_sections(
     by_id = {row["id"]: row for row in known}
     rules = settings.rules
     accounts = []
+    prices: dict[tuple[int, str], Decimal | None] = {}  # one lookup per connection and licence type, not per row
     for row in rows:
         connection = by_id[row["connection_id"]]
-        price = settings.price(connection["provider"], connection["name"], row["license_type"])
+        price_key = (row["connection_id"], row["license_type"])
+        if price_key not in prices:
+            prices[price_key] = settings.price(connection["provider"], connection["name"], row["license_type"])
+        price = prices[price_key]
         cost = (None if price is None else price * row["seats"]) if row["billable"] else ZERO
         person = directory.person_of(row["email"]) if directory else None
         key = _person_key(person, row["email"], rules)
@@ -218,37 +222,46 @@ def _leaver(account: _Account, person_email, person_name, status, left_at) -> Le
 
 def _people(accounts: Iterable[_Account]) -> PeopleSummary:
     """How many tools each person holds seats in, and the ten costliest people."""
-    people: dict[str, Person] = {}
+    # Sums per person first; Person objects (with their seats) only for the ten kept.
+    held: dict[str, list[_Account]] = defaultdict(list)
+    totals: dict[str, list] = {}  # key -> [monthly cost, billable seats, unpriced seats]
     for account in accounts:
         if account.key is None:
             continue
-        person = people.get(account.key)
-        if person is None:
-            name = (account.person or {}).get("name")
-            person = people[account.key] = Person(account.key, name, [], [], [], 0, ZERO, 0)
-        person.name = person.name or account.row["name"]
-        for values, value in ((person.providers, account.provider), (person.applications, account.application)):
-            if value not in values:
-                values.append(value)
-        seats = account.row["seats"]
-        person.seats.append(
-            PersonSeat(
-                account.provider, account.connection, account.row["license_type"], account.billable, seats, account.cost
-            )
-        )
+        held[account.key].append(account)
+        figures = totals.setdefault(account.key, [ZERO, 0, 0])
         if account.billable:
-            person.billable_seats += seats
+            seats = account.row["seats"]
+            figures[1] += seats
             if account.cost is None:
-                person.unpriced_seats += seats
+                figures[2] += seats
             else:
-                person.monthly_cost += account.cost
+                figures[0] += account.cost
     tool_counts = {"1": 0, "2": 0, "3+": 0}
-    for person in people.values():
-        tool_counts[str(len(person.applications)) if len(person.applications) < 3 else "3+"] += 1
-    costliest = sorted(people.values(), key=lambda p: (-p.monthly_cost, -p.billable_seats, p.email))[:COSTLIEST_PEOPLE]
+    for person_accounts in held.values():
+        count = len({account.application for account in person_accounts})
+        tool_counts[str(count) if count < 3 else "3+"] += 1
+    costliest = sorted(totals, key=lambda key: (-totals[key][0], -totals[key][1], key))[:COSTLIEST_PEOPLE]
     return PeopleSummary(
-        people=costliest,
+        people=[_person(key, held[key], *totals[key]) for key in costliest],
         people_total=tool_counts["2"] + tool_counts["3+"],
         tool_counts=tool_counts,
-        people_with_seats=len(people),
+        people_with_seats=len(held),
     )
+
+
+def _person(key: str, accounts: Sequence[_Account], cost: Decimal, billable: int, unpriced: int) -> Person:
+    """One person of the costliest: their tools and seats."""
+    name = (accounts[0].person or {}).get("name") or next((a.row["name"] for a in accounts if a.row["name"]), None)
+    providers: list[str] = []
+    applications: list[str] = []
+    for account in accounts:
+        if account.provider not in providers:
+            providers.append(account.provider)
+        if account.application not in applications:
+            applications.append(account.application)
+    seats = [
+        PersonSeat(a.provider, a.connection, a.row["license_type"], a.billable, a.row["seats"], a.cost)
+        for a in accounts
+    ]
+    return Person(key, name, providers, applications, seats, billable, cost, unpriced)
