@@ -39,3 +39,7 @@ class Encoder:
     def __call__(self, value: Any) -> str:
         """``value`` as JSON text."""
         return "".join(self._chunks(value, 0))
+
+
+#: Canonical JSON text (keys sorted, ASCII): equal values give equal text, whatever order their keys came in.
+canonical = Encoder(sort_keys=True)

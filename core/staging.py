@@ -17,20 +17,37 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import bulk
+from . import bulk, jsontext
 from .models import UTCDateTime, person_t, plan_t, run_t, seat_t
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS
 
-#: The seat columns a run's records fill, staged as they come: the seat's fields, its key and its state digest.
-STAGED = ("seat_key", *SEAT_FIELDS, "state_hash")
+#: The seat columns a run's records fill, staged as they come: the seat's fields and its key.
+STAGED = ("seat_key", *SEAT_FIELDS)
+#: The columns whose values make up a seat's state: all but the activity time, which moves with every login.
+STATE_COLUMNS = tuple(name for name in SEAT_FIELDS if name != "last_activity_at")
+
+
+class CanonicalJSON(sa.types.TypeDecorator):
+    """A staged seat's extras as canonical JSON text (keys sorted), so equal extras are equal text.
+
+    The seat table's extras hold the same text (the apply copies it), and a seat's state is compared in SQL,
+    column by column: extras that only list their keys in another order are no change.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        return None if value is None else jsontext.canonical(value)
+
 
 _temporary = sa.MetaData()
 stage_t = sa.Table(
     "seatkeeper_stage",
     _temporary,
     sa.Column("seq", sa.Integer, nullable=False),
-    *(sa.Column(name, seat_t.c[name].type) for name in STAGED),
+    *(sa.Column(name, CanonicalJSON if name == "extras" else seat_t.c[name].type) for name in STAGED),
     prefixes=["TEMPORARY"],
 )
 protected_t = sa.Table(
@@ -75,11 +92,13 @@ NAMED_DUPLICATES = 10
 
 # Which of a user's duplicate records a run keeps, whatever order they came in: a paid seat over a free one, then
 # the liveliest status, then the latest activity, then (a tie-break with no meaning, but a fixed one) the
-# smallest state digest and the first one fetched.
+# smallest values of the other columns and the first one fetched.
 _WINNER_ORDER = (
     "billable DESC,"
     " CASE status WHEN 'active' THEN 0 WHEN 'inactive' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END,"
-    " CASE WHEN last_activity_at IS NULL THEN 1 ELSE 0 END, last_activity_at DESC, state_hash, seq"
+    " CASE WHEN last_activity_at IS NULL THEN 1 ELSE 0 END, last_activity_at DESC, "
+    + ", ".join(f"CASE WHEN {name} IS NULL THEN 1 ELSE 0 END, {name}" for name in STATE_COLUMNS if name != "billable")
+    + ", seq"
 )
 DUPLICATE_RULE = (
     "a paid seat over a free one, then active over inactive over pending, then the latest activity, "
@@ -240,10 +259,10 @@ class Staging:
                 seat_t.c.connection_id == self.connection_id, seat_t.c.seen_until.is_(None)
             )
         ).scalar_one()
-        unchanged = sa.text(f"SELECT count(*) {_MATCHED} WHERE o.state_hash = f.state_hash")
-        outcome.unchanged = db.execute(unchanged, c).scalar_one()
+        same = _same_state(db)
+        outcome.unchanged = db.execute(sa.text(f"SELECT count(*) {_MATCHED} WHERE {same}"), c).scalar_one()
         changed = f"INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT o.id, 'changed' {_MATCHED}"
-        db.execute(sa.text(f"{changed} WHERE o.state_hash <> f.state_hash"), c)
+        db.execute(sa.text(f"{changed} WHERE NOT ({same})"), c)
         accepted = f"SELECT count(*) FROM seatkeeper_stage f WHERE EXISTS ({_INVITATION})"
         accepted = db.execute(sa.text(accepted), c).scalar_one()
         db.execute(
@@ -318,10 +337,11 @@ class Staging:
         try:
             close_seats(db, values, typed)
             columns = ", ".join(STAGED)
+            staged = ", ".join(_json(db, "f.extras") if name == "extras" else f"f.{name}" for name in STAGED)
             db.execute(
                 sa.text(
                     f"INSERT INTO seat (connection_id, {columns}, seen_from, opened_by_run)"
-                    f" SELECT :c, {', '.join(f'f.{name}' for name in STAGED)}, :now, :run FROM seatkeeper_stage f"
+                    f" SELECT :c, {staged}, :now, :run FROM seatkeeper_stage f"
                     f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
                     " ORDER BY f.seq"
                 ).bindparams(*typed),
@@ -410,6 +430,21 @@ def _begin_writing(db: sa.Connection) -> None:
 def _distinct(db: sa.Connection) -> str:
     """The null-safe "differs from" of the dialect."""
     return "IS NOT" if db.dialect.name == "sqlite" else "IS DISTINCT FROM"
+
+
+def _same_state(db: sa.Connection) -> str:
+    """Whether the open interval o holds the state of the staged seat f: every state column null-safe equal.
+
+    Extras are compared as text: the staged text is canonical, and so is the stored (it was staged).
+    """
+    same = "IS" if db.dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
+    stored = {"extras": "CAST(o.extras AS TEXT)"} if db.dialect.name != "sqlite" else {}
+    return " AND ".join(f"{stored.get(name, f'o.{name}')} {same} f.{name}" for name in STATE_COLUMNS)
+
+
+def _json(db: sa.Connection, text: str) -> str:
+    """The staged JSON ``text`` as the seat table's JSON column takes it."""
+    return text if db.dialect.name == "sqlite" else f"CAST({text} AS JSON)"
 
 
 _OPEN_O = "o.connection_id = :c AND o.seen_until IS NULL"
