@@ -46,7 +46,7 @@ _temporary = sa.MetaData()
 stage_t = sa.Table(
     "seatkeeper_stage",
     _temporary,
-    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),  # SQLite's rowid: kept in fetch order
     *(sa.Column(name, CanonicalJSON if name == "extras" else seat_t.c[name].type) for name in STAGED),
     prefixes=["TEMPORARY"],
 )
@@ -166,6 +166,7 @@ class Staging:
         self._people: list[dict[str, Any]] = []
         self.people_staged = 0
         self._seq = 0
+        self._opening = 0  # seats the apply opens an interval for, as :meth:`outcome` found
 
     def __enter__(self) -> Staging:
         self._db = self.engine.connect()
@@ -260,18 +261,22 @@ class Staging:
             )
         ).scalar_one()
         same = _same_state(db)
-        outcome.unchanged = db.execute(sa.text(f"SELECT count(*) {_MATCHED} WHERE {same}"), c).scalar_one()
-        changed = f"INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT o.id, 'changed' {_MATCHED}"
-        db.execute(sa.text(f"{changed} WHERE NOT ({same})"), c)
+        matched, outcome.unchanged = db.execute(
+            sa.text(f"SELECT count(*), coalesce(sum(CASE WHEN {same} THEN 1 ELSE 0 END), 0) {_MATCHED}"), c
+        ).one()
+        if matched > outcome.unchanged:  # each statement below is a pass over the run: only when it finds rows
+            changed = f"INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT o.id, 'changed' {_MATCHED}"
+            db.execute(sa.text(f"{changed} WHERE NOT ({same})"), c)
         accepted = f"SELECT count(*) FROM seatkeeper_stage f WHERE EXISTS ({_INVITATION})"
         accepted = db.execute(sa.text(accepted), c).scalar_one()
-        db.execute(
-            sa.text(
-                "INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT DISTINCT p.id, 'invitation'"
-                f" FROM seatkeeper_stage f JOIN seat p ON {_PENDING_OF_F} WHERE {_INVITATION_CONDITIONS}"
-            ),
-            c,
-        )
+        if accepted:
+            db.execute(
+                sa.text(
+                    "INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT DISTINCT p.id, 'invitation'"
+                    f" FROM seatkeeper_stage f JOIN seat p ON {_PENDING_OF_F} WHERE {_INVITATION_CONDITIONS}"
+                ),
+                c,
+            )
         db.execute(sa.text(_REMOVED), c)
         reasons = dict(
             db.execute(sa.text("SELECT reason, count(*) FROM seatkeeper_stage_closing GROUP BY reason")).all()
@@ -281,6 +286,7 @@ class Staging:
         outcome.changed = changed_same_key + accepted
         outcome.removed = reasons.get("removed", 0)
         outcome.added = outcome.seen - outcome.unchanged - changed_same_key - accepted
+        self._opening = outcome.seen - outcome.unchanged
         return outcome
 
     def people_outcome(self) -> PeopleOutcome | None:
@@ -326,7 +332,7 @@ class Staging:
         notes: list[str],
         finished_at: datetime,
     ) -> None:
-        """Apply the run in one transaction: close, insert, update activity, record plans, mark the run succeeded.
+        """Apply the run in one transaction: close, update activity, insert, record plans, mark the run succeeded.
 
         ``now`` is the run's point in history (rows close and open at it); ``finished_at`` is when it ended.
         """
@@ -336,18 +342,8 @@ class Staging:
         _begin_writing(db)
         try:
             close_seats(db, values, typed)
-            columns = ", ".join(STAGED)
-            staged = ", ".join(_json(db, "f.extras") if name == "extras" else f"f.{name}" for name in STAGED)
-            db.execute(
-                sa.text(
-                    f"INSERT INTO seat (connection_id, {columns}, seen_from, opened_by_run)"
-                    f" SELECT :c, {staged}, :now, :run FROM seatkeeper_stage f"
-                    f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
-                    " ORDER BY f.seq"
-                ).bindparams(*typed),
-                values,
-            )
             distinct = _distinct(db)
+            # The seats that stay open take their new activity first, so new intervals are not updated again.
             db.execute(
                 sa.text(
                     "UPDATE seat SET last_activity_at = (SELECT f.last_activity_at FROM seatkeeper_stage f"
@@ -358,6 +354,18 @@ class Staging:
                 ),
                 values,
             )
+            if self._opening:
+                columns = ", ".join(STAGED)
+                staged = ", ".join(_json(db, "f.extras") if name == "extras" else f"f.{name}" for name in STAGED)
+                db.execute(
+                    sa.text(
+                        f"INSERT INTO seat (connection_id, {columns}, seen_from, opened_by_run)"
+                        f" SELECT :c, {staged}, :now, :run FROM seatkeeper_stage f"
+                        f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
+                        " ORDER BY f.seq"
+                    ).bindparams(*typed),
+                    values,
+                )
             db.execute(
                 sa.text(
                     "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at)"
