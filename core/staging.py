@@ -167,6 +167,7 @@ class Staging:
         self.people_staged = 0
         self._seq = 0
         self._opening = 0  # seats the apply opens an interval for, as :meth:`outcome` found
+        self._moved = 0  # open seats whose activity time the apply updates (or some of them), likewise
 
     def __enter__(self) -> Staging:
         self._db = self.engine.connect()
@@ -185,8 +186,13 @@ class Staging:
             return
         try:
             db.rollback()
-            self._drop(db)
-            db.commit()
+            if _sqlite_file(db):
+                # Closing the connection deletes its temporary database at once; DROP TABLE would free a large
+                # run's pages one by one.
+                db.invalidate()
+            else:
+                self._drop(db)
+                db.commit()
         except sa.exc.SQLAlchemyError:
             db.invalidate()  # a connection in an unknown state must not go back to the pool with its tables
         finally:
@@ -234,6 +240,8 @@ class Staging:
         db, c = self._db, {"c": self.connection_id}
         outcome = Outcome()
         staged = db.execute(sa.select(sa.func.count()).select_from(stage_t)).scalar_one()
+        # Not unique, as duplicates are still there: built first, it makes finding them a scan of the index.
+        db.execute(sa.text("CREATE INDEX seatkeeper_stage_key ON seatkeeper_stage (seat_key)"))
         outcome.duplicate_keys = list(
             db.execute(
                 sa.text(
@@ -251,7 +259,6 @@ class Staging:
                     " WHERE place > 1)"
                 )
             )
-        db.execute(sa.text("CREATE UNIQUE INDEX seatkeeper_stage_key ON seatkeeper_stage (seat_key)"))
         db.execute(sa.text("CREATE INDEX seatkeeper_stage_protected_key ON seatkeeper_stage_protected (seat_key)"))
         outcome.seen = db.execute(sa.select(sa.func.count()).select_from(stage_t)).scalar_one()
         outcome.duplicates = staged - outcome.seen
@@ -260,15 +267,24 @@ class Staging:
                 seat_t.c.connection_id == self.connection_id, seat_t.c.seen_until.is_(None)
             )
         ).scalar_one()
-        same = _same_state(db)
-        matched, outcome.unchanged = db.execute(
-            sa.text(f"SELECT count(*), coalesce(sum(CASE WHEN {same} THEN 1 ELSE 0 END), 0) {_MATCHED}"), c
+        same, distinct = _same_state(db), _distinct(db)
+        # Staged seats with an open interval: how many, how many unchanged, how many with a new activity time.
+        matched, outcome.unchanged, self._moved = db.execute(
+            sa.text(
+                f"SELECT count(*), coalesce(sum(CASE WHEN {same} THEN 1 ELSE 0 END), 0),"
+                f" coalesce(sum(CASE WHEN f.last_activity_at {distinct} o.last_activity_at THEN 1 ELSE 0 END), 0)"
+                f" {_MATCHED}"
+            ),
+            c,
         ).one()
-        if matched > outcome.unchanged:  # each statement below is a pass over the run: only when it finds rows
+        # Each pass below reads the whole run: it is skipped when these counts tell it would find nothing.
+        if matched > outcome.unchanged:
             changed = f"INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT o.id, 'changed' {_MATCHED}"
             db.execute(sa.text(f"{changed} WHERE NOT ({same})"), c)
-        accepted = f"SELECT count(*) FROM seatkeeper_stage f WHERE EXISTS ({_INVITATION})"
-        accepted = db.execute(sa.text(accepted), c).scalar_one()
+        accepted = 0
+        if outcome.seen > matched and outcome.open_before > matched:  # a new user, and an open seat not listed
+            accepted = f"SELECT count(*) FROM seatkeeper_stage f WHERE EXISTS ({_INVITATION})"
+            accepted = db.execute(sa.text(accepted), c).scalar_one()
         if accepted:
             db.execute(
                 sa.text(
@@ -277,7 +293,8 @@ class Staging:
                 ),
                 c,
             )
-        db.execute(sa.text(_REMOVED), c)
+        if outcome.open_before > matched:
+            db.execute(sa.text(_REMOVED), c)
         reasons = dict(
             db.execute(sa.text("SELECT reason, count(*) FROM seatkeeper_stage_closing GROUP BY reason")).all()
         )
@@ -343,17 +360,17 @@ class Staging:
         try:
             close_seats(db, values, typed)
             distinct = _distinct(db)
-            # The seats that stay open take their new activity first, so new intervals are not updated again.
-            db.execute(
-                sa.text(
-                    "UPDATE seat SET last_activity_at = (SELECT f.last_activity_at FROM seatkeeper_stage f"
-                    " WHERE f.seat_key = seat.seat_key)"
-                    " WHERE seat.connection_id = :c AND seat.seen_until IS NULL AND EXISTS (SELECT 1 FROM"
-                    " seatkeeper_stage f WHERE f.seat_key = seat.seat_key"
-                    f" AND f.last_activity_at {distinct} seat.last_activity_at)"
-                ),
-                values,
-            )
+            if self._moved:  # the seats that stay open take their new activity before new intervals are opened
+                db.execute(
+                    sa.text(
+                        "UPDATE seat SET last_activity_at = (SELECT f.last_activity_at FROM seatkeeper_stage f"
+                        " WHERE f.seat_key = seat.seat_key)"
+                        " WHERE seat.connection_id = :c AND seat.seen_until IS NULL AND EXISTS (SELECT 1 FROM"
+                        " seatkeeper_stage f WHERE f.seat_key = seat.seat_key"
+                        f" AND f.last_activity_at {distinct} seat.last_activity_at)"
+                    ),
+                    values,
+                )
             if self._opening:
                 columns = ", ".join(STAGED)
                 staged = ", ".join(_json(db, "f.extras") if name == "extras" else f"f.{name}" for name in STAGED)
@@ -438,6 +455,11 @@ def _begin_writing(db: sa.Connection) -> None:
 def _distinct(db: sa.Connection) -> str:
     """The null-safe "differs from" of the dialect."""
     return "IS NOT" if db.dialect.name == "sqlite" else "IS DISTINCT FROM"
+
+
+def _sqlite_file(db: sa.Connection) -> bool:
+    """Whether ``db`` is a connection to a SQLite file (an in-memory database would go with its connection)."""
+    return db.dialect.name == "sqlite" and db.engine.url.database not in (None, "", ":memory:")
 
 
 def _same_state(db: sa.Connection) -> str:
