@@ -1,7 +1,7 @@
-"""JSON text for values a plugin built: stored JSON columns and seat digests.
+"""JSON text for values a plugin built: stored JSON columns, seat extras in canonical form, people's digests.
 
 ``json.dumps`` with options (and ``JSONEncoder.encode``) builds a new C encoder on every call, which costs
-more than encoding a small dict. A sync encodes two values per user, so the encoders here are built once.
+more than encoding a small dict. A sync encodes a value or two per user, so the encoders here are built once.
 """
 
 from __future__ import annotations
