@@ -168,6 +168,7 @@ class Staging:
         self._seq = 0
         self._opening = 0  # seats the apply opens an interval for, as :meth:`outcome` found
         self._moved = 0  # open seats whose activity time the apply updates (or some of them), likewise
+        self._matched = 0  # staged seats with an open interval, likewise
 
     def __enter__(self) -> Staging:
         self._db = self.engine.connect()
@@ -269,7 +270,7 @@ class Staging:
         ).scalar_one()
         same, distinct = _same_state(db), _distinct(db)
         # Staged seats with an open interval: how many, how many unchanged, how many with a new activity time.
-        matched, outcome.unchanged, self._moved = db.execute(
+        self._matched, outcome.unchanged, self._moved = db.execute(
             sa.text(
                 f"SELECT count(*), coalesce(sum(CASE WHEN {same} THEN 1 ELSE 0 END), 0),"
                 f" coalesce(sum(CASE WHEN f.last_activity_at {distinct} o.last_activity_at THEN 1 ELSE 0 END), 0)"
@@ -277,6 +278,7 @@ class Staging:
             ),
             c,
         ).one()
+        matched = self._matched
         # Each pass below reads the whole run: it is skipped when these counts tell it would find nothing.
         if matched > outcome.unchanged:
             changed = f"INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT o.id, 'changed' {_MATCHED}"
@@ -374,11 +376,12 @@ class Staging:
             if self._opening:
                 columns = ", ".join(STAGED)
                 staged = ", ".join(_json(db, "f.extras") if name == "extras" else f"f.{name}" for name in STAGED)
+                # Every staged seat is new when none had an open interval (a first sync): no lookup each.
+                new = f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
                 db.execute(
                     sa.text(
                         f"INSERT INTO seat (connection_id, {columns}, seen_from, opened_by_run)"
-                        f" SELECT :c, {staged}, :now, :run FROM seatkeeper_stage f"
-                        f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
+                        f" SELECT :c, {staged}, :now, :run FROM seatkeeper_stage f{new if self._matched else ''}"
                         " ORDER BY f.seq"
                     ).bindparams(*typed),
                     values,
