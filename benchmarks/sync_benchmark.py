@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,9 +95,13 @@ def median_of(runs: tuple[dict, ...]) -> dict:
 
 
 def line(label: str, figures: dict, floor: dict | None = None, pairs: tuple = ()) -> None:
-    """One row of the results table; ``pairs`` (run, floor of the same attempt) add each attempt's ratio."""
+    """One row of the results table. With ``pairs`` (each attempt's run and the floor of the same attempt), the
+    ratio is the median of the attempts' own ratios, each of them listed: the machine's load varies between
+    attempts more than within one."""
     rate = figures["users"] / figures["seconds"]
     ratio = f"{figures['seconds'] / floor['seconds']:>8.2f}x" if floor else f"{'':>9}"
+    if len(pairs) > 1:
+        ratio = f"{statistics.median(run['seconds'] / own['seconds'] for run, own in pairs):>8.2f}x"
     extra = ""
     if "new_seat_rows" in figures:
         extra = f"  new seat rows: {figures['new_seat_rows']}, RSS after imports: {figures['import_mib']:.0f} MiB"
