@@ -84,8 +84,8 @@ def build_history(path: Path, seats: int, months: int, seed: int = 7) -> dict[st
 
     seat_sql = (
         "INSERT INTO seat (id, connection_id, seat_key, user_id, email, name, license_type, billable, status, "
-        "department, extras, state_hash, seen_from, opened_by_run, seen_until, closed_by_run) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)"
+        "department, extras, seen_from, opened_by_run, seen_until, closed_by_run) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)"
     )
     next_row = 1
     run_id = 0
@@ -170,9 +170,8 @@ def _seat_row(seat: OpenSeat, cid: int, key: str, types, when: datetime, run_id:
     name, billable, _ = types[seat.license_index]
     user_id = None if key.startswith("email:") else key
     email = f"person{seat.person}@example.com"
-    state = f"{cid}:{key}:{name}:{seat.status}"
     return (seat.row, cid, key, user_id, email, f"Person {seat.person}", name, int(billable), seat.status,
-            seat.department, state, stamp(when), run_id)  # fmt: skip
+            seat.department, stamp(when), run_id)  # fmt: skip
 
 
 def _weighted_type(types) -> int:

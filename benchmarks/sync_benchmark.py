@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,13 +94,19 @@ def median_of(runs: tuple[dict, ...]) -> dict:
     return middle
 
 
-def line(label: str, figures: dict, floor: dict | None = None) -> None:
-    """One row of the results table."""
+def line(label: str, figures: dict, floor: dict | None = None, pairs: tuple = ()) -> None:
+    """One row of the results table. With ``pairs`` (each attempt's run and the floor of the same attempt), the
+    ratio is the median of the attempts' own ratios, each of them listed: the machine's load varies between
+    attempts more than within one."""
     rate = figures["users"] / figures["seconds"]
     ratio = f"{figures['seconds'] / floor['seconds']:>8.2f}x" if floor else f"{'':>9}"
+    if len(pairs) > 1:
+        ratio = f"{statistics.median(run['seconds'] / own['seconds'] for run, own in pairs):>8.2f}x"
     extra = ""
     if "new_seat_rows" in figures:
         extra = f"  new seat rows: {figures['new_seat_rows']}, RSS after imports: {figures['import_mib']:.0f} MiB"
+    if len(pairs) > 1:
+        extra += "; each run: " + ", ".join(f"{run['seconds'] / own['seconds']:.2f}x" for run, own in pairs)
     print(
         f"{label:<46}{figures['seconds']:>8.2f} s{rate:>11,.0f}/s{ratio}{figures['peak_mib']:>9.0f} MiB{extra}",
         flush=True,
@@ -147,8 +154,8 @@ def main() -> None:
         floors, firsts, agains, sames = zip(*map(sqlite_runs, range(runs)), strict=True)
         floor, first, again = median_of(floors), median_of(firsts), median_of(agains)
         line(f"floor: requests + sqlite3 executemany ({options.page_size}/page)", floor)
-        line("seatkeeper sync into SQLite, first", first, floor)
-        line("seatkeeper sync into SQLite, unchanged", again, floor)
+        line("seatkeeper sync into SQLite, first", first, floor, tuple(zip(firsts, floors, strict=True)))
+        line("seatkeeper sync into SQLite, unchanged", again, floor, tuple(zip(agains, floors, strict=True)))
         same = all(figures["same_seats"] and figures["same_activity"] for figures in sames)
         print(f"{'':<4}same seat and activity values as the floor, in every run: {same}")
 
@@ -162,12 +169,18 @@ def main() -> None:
                     again = measure("sync", connections=[settings], database_url=postgres, **page)
                 return floor, first, again
 
-            pg_floor, first, again = (
-                median_of(figures) for figures in zip(*map(postgres_runs, range(runs)), strict=True)
-            )
+            pg_floors, pg_firsts, pg_agains = zip(*map(postgres_runs, range(runs)), strict=True)
+            pg_floor, first, again = median_of(pg_floors), median_of(pg_firsts), median_of(pg_agains)
             line("floor: requests + psycopg executemany", pg_floor)
-            line("seatkeeper sync into PostgreSQL, first", first, pg_floor)
-            line("seatkeeper sync into PostgreSQL, unchanged", again, pg_floor)
+            line(
+                "seatkeeper sync into PostgreSQL, first", first, pg_floor, tuple(zip(pg_firsts, pg_floors, strict=True))
+            )
+            line(
+                "seatkeeper sync into PostgreSQL, unchanged",
+                again,
+                pg_floor,
+                tuple(zip(pg_agains, pg_floors, strict=True)),
+            )
 
     if not options.no_latency:
         latency_runs(n, options.latency_ms / 1000, options.latency_page_size, options.connections)

@@ -12,6 +12,7 @@ belongs to that scenario alone.
 
 from __future__ import annotations
 
+import functools
 import json
 import resource
 import sys
@@ -85,7 +86,6 @@ def seat_rows(users: list[dict], status: str, now: Any, as_json, as_time) -> tup
                 ROLES.get(user.get("role_id"), user.get("role_id")),
                 as_time(user.get("user_created_at")),
                 as_json(extras),
-                "0" * 32,
                 login,
                 now,
                 1,
@@ -98,7 +98,7 @@ def seat_rows(users: list[dict], status: str, now: Any, as_json, as_time) -> tup
 
 SEAT_INSERT = (
     "insert into seat (connection_id, seat_key, user_id, email, name, license_type, billable, status, department,"
-    " role, created_at, extras, state_hash, last_activity_at, seen_from, opened_by_run)"
+    " role, created_at, extras, last_activity_at, seen_from, opened_by_run)"
     " values ({marks})"
 )
 ACTIVITY_INSERT = "insert into seat_activity (connection_id, seat_key, month, last_activity_at) values ({marks})"
@@ -119,7 +119,7 @@ def floor(options: dict) -> dict:
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
         connection.execute("pragma journal_mode=wal")
         connection.execute("pragma synchronous=normal")
-        marks, as_json, as_time = "?", json.dumps, sqlite_time
+        marks, as_json, as_time = "?", functools.partial(json.dumps, sort_keys=True), sqlite_time
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     else:
         import psycopg
@@ -143,7 +143,7 @@ def floor(options: dict) -> dict:
     with requests.Session() as session:
         for status, page in pages(session, options["settings"], options["page_size"]):
             seats, activity = seat_rows(page, status, now, as_json, as_time)
-            cursor.executemany(SEAT_INSERT.format(marks=", ".join([marks] * 16)), seats)
+            cursor.executemany(SEAT_INSERT.format(marks=", ".join([marks] * 15)), seats)
             cursor.executemany(ACTIVITY_INSERT.format(marks=", ".join([marks] * 4)), activity)
             users += len(page)
     connection.commit()

@@ -1,7 +1,7 @@
 """Pausing Python's cyclic garbage collector while a sync builds its rows.
 
-A sync of a large account allocates a few objects per user and keeps them until the apply: records, rows,
-digests. None of them form reference cycles, yet the collector walks the young ones every few hundred
+A sync of a large account allocates a few objects per user and keeps them until the apply: records and
+rows. None of them form reference cycles, yet the collector walks the young ones every few hundred
 allocations; on 100,000 users that is about a fifth of the sync's time. Reference counting still frees
 everything as usual while the collector is paused; only cycles wait until it resumes.
 """

@@ -1,7 +1,7 @@
-"""JSON text for values a plugin built: stored JSON columns and seat digests.
+"""JSON text for values a plugin built: stored JSON columns, seat extras in canonical form, people's digests.
 
 ``json.dumps`` with options (and ``JSONEncoder.encode``) builds a new C encoder on every call, which costs
-more than encoding a small dict. A sync encodes two values per user, so the encoders here are built once.
+more than encoding a small dict. A sync encodes a value or two per user, so the encoders here are built once.
 """
 
 from __future__ import annotations
@@ -39,3 +39,7 @@ class Encoder:
     def __call__(self, value: Any) -> str:
         """``value`` as JSON text."""
         return "".join(self._chunks(value, 0))
+
+
+#: Canonical JSON text (keys sorted, ASCII): equal values give equal text, whatever order their keys came in.
+canonical = Encoder(sort_keys=True)

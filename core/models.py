@@ -113,7 +113,6 @@ class Seat(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=600)
     created_at: datetime | None = _dt(default=None)
     extras: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    state_hash: str = Field(max_length=64, description="digest of the fields above; equal hash, unchanged seat")
     last_activity_at: datetime | None = _dt(default=None)
     seen_from: datetime = _dt()
     seen_until: datetime | None = _dt(default=None)

@@ -17,20 +17,37 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import bulk
+from . import bulk, jsontext
 from .models import UTCDateTime, person_t, plan_t, run_t, seat_t
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS
 
-#: The seat columns a run's records fill, staged as they come: the seat's fields, its key and its state digest.
-STAGED = ("seat_key", *SEAT_FIELDS, "state_hash")
+#: The seat columns a run's records fill, staged as they come: the seat's fields and its key.
+STAGED = ("seat_key", *SEAT_FIELDS)
+#: The columns whose values make up a seat's state: all but the activity time, which moves with every login.
+STATE_COLUMNS = tuple(name for name in SEAT_FIELDS if name != "last_activity_at")
+
+
+class CanonicalJSON(sa.types.TypeDecorator):
+    """A staged seat's extras as canonical JSON text (keys sorted), so equal extras are equal text.
+
+    The seat table's extras hold the same text (the apply copies it), and a seat's state is compared in SQL,
+    column by column: extras that only list their keys in another order are no change.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str | None:
+        return None if value is None else jsontext.canonical(value)
+
 
 _temporary = sa.MetaData()
 stage_t = sa.Table(
     "seatkeeper_stage",
     _temporary,
-    sa.Column("seq", sa.Integer, nullable=False),
-    *(sa.Column(name, seat_t.c[name].type) for name in STAGED),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),  # SQLite's rowid: kept in fetch order
+    *(sa.Column(name, CanonicalJSON if name == "extras" else seat_t.c[name].type) for name in STAGED),
     prefixes=["TEMPORARY"],
 )
 protected_t = sa.Table(
@@ -75,11 +92,13 @@ NAMED_DUPLICATES = 10
 
 # Which of a user's duplicate records a run keeps, whatever order they came in: a paid seat over a free one, then
 # the liveliest status, then the latest activity, then (a tie-break with no meaning, but a fixed one) the
-# smallest state digest and the first one fetched.
+# smallest values of the other columns and the first one fetched.
 _WINNER_ORDER = (
     "billable DESC,"
     " CASE status WHEN 'active' THEN 0 WHEN 'inactive' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END,"
-    " CASE WHEN last_activity_at IS NULL THEN 1 ELSE 0 END, last_activity_at DESC, state_hash, seq"
+    " CASE WHEN last_activity_at IS NULL THEN 1 ELSE 0 END, last_activity_at DESC, "
+    + ", ".join(f"CASE WHEN {name} IS NULL THEN 1 ELSE 0 END, {name}" for name in STATE_COLUMNS if name != "billable")
+    + ", seq"
 )
 DUPLICATE_RULE = (
     "a paid seat over a free one, then active over inactive over pending, then the latest activity, "
@@ -147,6 +166,9 @@ class Staging:
         self._people: list[dict[str, Any]] = []
         self.people_staged = 0
         self._seq = 0
+        self._opening = 0  # seats the apply opens an interval for, as :meth:`outcome` found
+        self._moved = 0  # open seats whose activity time the apply updates (or some of them), likewise
+        self._matched = 0  # staged seats with an open interval, likewise
 
     def __enter__(self) -> Staging:
         self._db = self.engine.connect()
@@ -165,8 +187,13 @@ class Staging:
             return
         try:
             db.rollback()
-            self._drop(db)
-            db.commit()
+            if _sqlite_file(db):
+                # Closing the connection deletes its temporary database at once; DROP TABLE would free a large
+                # run's pages one by one.
+                db.invalidate()
+            else:
+                self._drop(db)
+                db.commit()
         except sa.exc.SQLAlchemyError:
             db.invalidate()  # a connection in an unknown state must not go back to the pool with its tables
         finally:
@@ -214,6 +241,8 @@ class Staging:
         db, c = self._db, {"c": self.connection_id}
         outcome = Outcome()
         staged = db.execute(sa.select(sa.func.count()).select_from(stage_t)).scalar_one()
+        # Not unique, as duplicates are still there: built first, it makes finding them a scan of the index.
+        db.execute(sa.text("CREATE INDEX seatkeeper_stage_key ON seatkeeper_stage (seat_key)"))
         outcome.duplicate_keys = list(
             db.execute(
                 sa.text(
@@ -231,7 +260,6 @@ class Staging:
                     " WHERE place > 1)"
                 )
             )
-        db.execute(sa.text("CREATE UNIQUE INDEX seatkeeper_stage_key ON seatkeeper_stage (seat_key)"))
         db.execute(sa.text("CREATE INDEX seatkeeper_stage_protected_key ON seatkeeper_stage_protected (seat_key)"))
         outcome.seen = db.execute(sa.select(sa.func.count()).select_from(stage_t)).scalar_one()
         outcome.duplicates = staged - outcome.seen
@@ -240,20 +268,35 @@ class Staging:
                 seat_t.c.connection_id == self.connection_id, seat_t.c.seen_until.is_(None)
             )
         ).scalar_one()
-        unchanged = sa.text(f"SELECT count(*) {_MATCHED} WHERE o.state_hash = f.state_hash")
-        outcome.unchanged = db.execute(unchanged, c).scalar_one()
-        changed = f"INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT o.id, 'changed' {_MATCHED}"
-        db.execute(sa.text(f"{changed} WHERE o.state_hash <> f.state_hash"), c)
-        accepted = f"SELECT count(*) FROM seatkeeper_stage f WHERE EXISTS ({_INVITATION})"
-        accepted = db.execute(sa.text(accepted), c).scalar_one()
-        db.execute(
+        same, distinct = _same_state(db), _distinct(db)
+        # Staged seats with an open interval: how many, how many unchanged, how many with a new activity time.
+        self._matched, outcome.unchanged, self._moved = db.execute(
             sa.text(
-                "INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT DISTINCT p.id, 'invitation'"
-                f" FROM seatkeeper_stage f JOIN seat p ON {_PENDING_OF_F} WHERE {_INVITATION_CONDITIONS}"
+                f"SELECT count(*), coalesce(sum(CASE WHEN {same} THEN 1 ELSE 0 END), 0),"
+                f" coalesce(sum(CASE WHEN f.last_activity_at {distinct} o.last_activity_at THEN 1 ELSE 0 END), 0)"
+                f" {_MATCHED}"
             ),
             c,
-        )
-        db.execute(sa.text(_REMOVED), c)
+        ).one()
+        matched = self._matched
+        # Each pass below reads the whole run: it is skipped when these counts tell it would find nothing.
+        if matched > outcome.unchanged:
+            changed = f"INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT o.id, 'changed' {_MATCHED}"
+            db.execute(sa.text(f"{changed} WHERE NOT ({same})"), c)
+        accepted = 0
+        if outcome.seen > matched and outcome.open_before > matched:  # a new user, and an open seat not listed
+            accepted = f"SELECT count(*) FROM seatkeeper_stage f WHERE EXISTS ({_INVITATION})"
+            accepted = db.execute(sa.text(accepted), c).scalar_one()
+        if accepted:
+            db.execute(
+                sa.text(
+                    "INSERT INTO seatkeeper_stage_closing (seat_id, reason) SELECT DISTINCT p.id, 'invitation'"
+                    f" FROM seatkeeper_stage f JOIN seat p ON {_PENDING_OF_F} WHERE {_INVITATION_CONDITIONS}"
+                ),
+                c,
+            )
+        if outcome.open_before > matched:
+            db.execute(sa.text(_REMOVED), c)
         reasons = dict(
             db.execute(sa.text("SELECT reason, count(*) FROM seatkeeper_stage_closing GROUP BY reason")).all()
         )
@@ -262,6 +305,7 @@ class Staging:
         outcome.changed = changed_same_key + accepted
         outcome.removed = reasons.get("removed", 0)
         outcome.added = outcome.seen - outcome.unchanged - changed_same_key - accepted
+        self._opening = outcome.seen - outcome.unchanged
         return outcome
 
     def people_outcome(self) -> PeopleOutcome | None:
@@ -307,7 +351,7 @@ class Staging:
         notes: list[str],
         finished_at: datetime,
     ) -> None:
-        """Apply the run in one transaction: close, insert, update activity, record plans, mark the run succeeded.
+        """Apply the run in one transaction: close, update activity, insert, record plans, mark the run succeeded.
 
         ``now`` is the run's point in history (rows close and open at it); ``finished_at`` is when it ended.
         """
@@ -317,27 +361,31 @@ class Staging:
         _begin_writing(db)
         try:
             close_seats(db, values, typed)
-            columns = ", ".join(STAGED)
-            db.execute(
-                sa.text(
-                    f"INSERT INTO seat (connection_id, {columns}, seen_from, opened_by_run)"
-                    f" SELECT :c, {', '.join(f'f.{name}' for name in STAGED)}, :now, :run FROM seatkeeper_stage f"
-                    f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
-                    " ORDER BY f.seq"
-                ).bindparams(*typed),
-                values,
-            )
             distinct = _distinct(db)
-            db.execute(
-                sa.text(
-                    "UPDATE seat SET last_activity_at = (SELECT f.last_activity_at FROM seatkeeper_stage f"
-                    " WHERE f.seat_key = seat.seat_key)"
-                    " WHERE seat.connection_id = :c AND seat.seen_until IS NULL AND EXISTS (SELECT 1 FROM"
-                    " seatkeeper_stage f WHERE f.seat_key = seat.seat_key"
-                    f" AND f.last_activity_at {distinct} seat.last_activity_at)"
-                ),
-                values,
-            )
+            if self._moved:  # the seats that stay open take their new activity before new intervals are opened
+                db.execute(
+                    sa.text(
+                        "UPDATE seat SET last_activity_at = (SELECT f.last_activity_at FROM seatkeeper_stage f"
+                        " WHERE f.seat_key = seat.seat_key)"
+                        " WHERE seat.connection_id = :c AND seat.seen_until IS NULL AND EXISTS (SELECT 1 FROM"
+                        " seatkeeper_stage f WHERE f.seat_key = seat.seat_key"
+                        f" AND f.last_activity_at {distinct} seat.last_activity_at)"
+                    ),
+                    values,
+                )
+            if self._opening:
+                columns = ", ".join(STAGED)
+                staged = ", ".join(_json(db, "f.extras") if name == "extras" else f"f.{name}" for name in STAGED)
+                # Every staged seat is new when none had an open interval (a first sync): no lookup each.
+                new = f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
+                db.execute(
+                    sa.text(
+                        f"INSERT INTO seat (connection_id, {columns}, seen_from, opened_by_run)"
+                        f" SELECT :c, {staged}, :now, :run FROM seatkeeper_stage f{new if self._matched else ''}"
+                        " ORDER BY f.seq"
+                    ).bindparams(*typed),
+                    values,
+                )
             db.execute(
                 sa.text(
                     "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at)"
@@ -410,6 +458,26 @@ def _begin_writing(db: sa.Connection) -> None:
 def _distinct(db: sa.Connection) -> str:
     """The null-safe "differs from" of the dialect."""
     return "IS NOT" if db.dialect.name == "sqlite" else "IS DISTINCT FROM"
+
+
+def _sqlite_file(db: sa.Connection) -> bool:
+    """Whether ``db`` is a connection to a SQLite file (an in-memory database would go with its connection)."""
+    return db.dialect.name == "sqlite" and db.engine.url.database not in (None, "", ":memory:")
+
+
+def _same_state(db: sa.Connection) -> str:
+    """Whether the open interval o holds the state of the staged seat f: every state column null-safe equal.
+
+    Extras are compared as text: the staged text is canonical, and so is the stored (it was staged).
+    """
+    same = "IS" if db.dialect.name == "sqlite" else "IS NOT DISTINCT FROM"
+    stored = {"extras": "CAST(o.extras AS TEXT)"} if db.dialect.name != "sqlite" else {}
+    return " AND ".join(f"{stored.get(name, f'o.{name}')} {same} f.{name}" for name in STATE_COLUMNS)
+
+
+def _json(db: sa.Connection, text: str) -> str:
+    """The staged JSON ``text`` as the seat table's JSON column takes it."""
+    return text if db.dialect.name == "sqlite" else f"CAST({text} AS JSON)"
 
 
 _OPEN_O = "o.connection_id = :c AND o.seen_until IS NULL"

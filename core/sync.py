@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from .gcpause import gc_paused
 from .locks import sync_lock
 from .provider import FetchContext, Provider, provider_items
 from .runs import RunOutcome
-from .schema import SEAT_FIELDS, Person, Rejected, SeatPlan, SeatRecord
+from .schema import SEAT_FIELDS, Person, Rejected, SeatPlan, SeatRecord, SeatStatus
 from .staging import DUPLICATE_RULE, NAMED_DUPLICATES, Outcome, Staging
 
 MAX_NOTES = 20  # rejected-record reasons kept per run; the count is always exact
@@ -37,9 +36,6 @@ MAX_NOTES = 20  # rejected-record reasons kept per run; the count is always exac
 SHRINK_LIMIT = 0.5
 #: ... once it removes at least this many (a small team losing half its seats is no sign of a bad export).
 SHRINK_MIN_SEATS = 10
-
-# The fields whose values make up a seat's state: all but the activity time, which moves with every login.
-STATE_FIELDS = tuple(name for name in SEAT_FIELDS if name not in ("last_activity_at", "extras"))
 
 
 @dataclass
@@ -58,28 +54,17 @@ class SyncResult:
     exit_code: int = 1
 
 
-# The digest's text must never change: stored digests are compared with new ones, and a different digest reads
-# as a changed seat.
-_encode_state = jsontext.Encoder(sort_keys=True, ensure_ascii=False)
-_state_fields = operator.itemgetter(*STATE_FIELDS)  # created_at last
-
-
-def state_hash(record: SeatRecord) -> str:
-    """Digest of the fields that define a seat's state (activity time excluded: it changes on every login)."""
-    fields = record.__dict__
-    state = [*_state_fields(fields), fields["extras"]]
-    if state[-2] is not None:
-        state[-2] = state[-2].isoformat()  # what as_json_text would write, without the callback
-    return hashlib.blake2b(_encode_state(state).encode(), digest_size=16).hexdigest()
+# Plain text, not the enum, whatever the driver makes of enums.
+_STATUS_TEXT = {status: status.value for status in SeatStatus}
 
 
 def seat_row(record: SeatRecord) -> dict[str, Any]:
-    """The staged values of ``record``: its seat fields, its key and its state digest."""
+    """The staged values of ``record``: its seat fields and its key."""
     fields = record.__dict__  # SeatRecord's fields are named as the seat table's columns
-    row = {name: fields[name] for name in SEAT_FIELDS}
-    row["status"] = record.status.value  # plain text, not the enum, whatever the driver makes of enums
+    # A subclass may hold more fields than the seat table has columns.
+    row = dict(fields) if type(record) is SeatRecord else {name: fields[name] for name in SEAT_FIELDS}
+    row["status"] = _STATUS_TEXT[record.status]
     row["seat_key"] = record.key
-    row["state_hash"] = state_hash(record)
     return row
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -63,3 +64,72 @@ def test_open_engine_is_idempotent(database_url):
     second = db.open_engine(database_url)
     assert db.current_revision(second) == db.head_revision()
     second.dispose()
+
+
+def test_stored_extras_become_canonical_and_the_next_sync_finds_the_seat_unchanged(database_url, connection, provider):
+    # Before 0006 a seat's state was a stored digest; now its columns are compared, extras as canonical JSON text.
+    engine = db.create_engine(database_url)
+    db.upgrade(engine, "0005")
+    extras = {"zoom_type": 2, "group_ids": ["b", "a"], "plan": "pro"}
+    with engine.begin() as conn:
+        t = {"t": datetime(2026, 1, 1)}
+        connection_id = conn.execute(
+            sa.text(
+                "insert into connection (name, provider, created_at) values ('acme', 'listprovider', :t) returning id"
+            ),
+            t,
+        ).scalar_one()
+        run_id = conn.execute(
+            sa.text(
+                "insert into sync_run (connection_id, started_at, finished_at, outcome, seen, added, changed, removed,"
+                " unchanged, rejected, duplicates, notes) values (:c, :t, :t, 'succeeded', 1, 1, 0, 0, 0, 0, 0, '[]')"
+                " returning id"
+            ),
+            {**t, "c": connection_id},
+        ).scalar_one()
+        conn.execute(
+            sa.text(
+                "insert into seat (connection_id, seat_key, user_id, email, name, license_type, billable, status,"
+                " department, extras, state_hash, last_activity_at, seen_from, opened_by_run) values (:c, 'u1', 'u1',"
+                " 'user1@example.com', 'User 1', 'Licensed', true, 'active', 'Sales', :extras, 'a digest', :t, :t, :r)"
+            ),
+            {**t, "c": connection_id, "r": run_id, "extras": json.dumps(extras)},  # keys in the plugin's order
+        )
+
+    db.upgrade(engine)
+    assert "state_hash" not in {column["name"] for column in sa.inspect(engine).get_columns("seat")}
+    cast = "" if engine.dialect.name == "sqlite" else "::text"
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql(f"select extras{cast} from seat").scalar_one()
+    assert stored == json.dumps(extras, sort_keys=True)
+
+    provider.users = [user(1, extras=extras, last_activity_at=datetime(2026, 1, 1, tzinfo=UTC))]
+    result = sync_connection(engine, connection, provider, SETTINGS, now=datetime(2026, 2, 1, tzinfo=UTC))
+    assert result.ok, result.error
+    assert (result.counts["unchanged"], result.counts["changed"], result.counts["added"]) == (1, 0, 0)
+    assert queries.seat_row_count(engine) == 1
+    engine.dispose()
+
+
+def test_a_downgrade_below_0006_stores_the_digests_the_older_code_compares(database_url, connection, provider):
+    from alembic import command
+
+    engine = db.open_engine(database_url)
+    provider.users = [
+        {
+            "user_id": "u1",
+            "email": "Ana@Example.com",
+            "name": "Ana Müller",
+            "license_type": "Licensed",
+            "billable": True,
+            "created_at": datetime(2024, 5, 1, 8, 30, tzinfo=UTC),
+            "extras": {"zoom_type": 2, "group_ids": ["b", "a"]},
+        }
+    ]
+    assert sync_connection(engine, connection, provider, SETTINGS, now=datetime(2026, 2, 1, tzinfo=UTC)).ok
+    with engine.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0005")
+    with engine.connect() as conn:
+        digest = conn.exec_driver_sql("select state_hash from seat").scalar_one()
+    assert digest == "45963a5533615858617ad4510071a0a4"  # what 0005's code computed for this record
+    engine.dispose()

@@ -67,6 +67,23 @@ def test_unchanged_resync_adds_no_seat_rows(engine, connection, provider):
     assert queries.seat_row_count(engine) == before == 50
 
 
+def test_a_seat_changes_when_any_state_field_changes_and_not_with_its_extras_order(engine, connection, provider):
+    first = {"department": None, "role": "Admin", "extras": {"plan": "pro", "groups": ["a", "b"], "n": 1}}
+    provider.users = [user(n, **first) for n in range(1, 6)]
+    run(engine, connection, provider, JAN)
+    reordered = {**first, "extras": {"n": 1, "groups": ["a", "b"], "plan": "pro"}}  # same values, keys reordered
+    provider.users = [
+        user(1, **reordered),
+        user(2, **{**reordered, "department": "Sales"}),  # from no department to one
+        user(3, **{**reordered, "role": None}),  # from a role to none
+        user(4, **{**reordered, "extras": {"plan": "pro", "groups": ["a"], "n": 1}}),
+        user(5, **{**reordered, "created_at": JAN}),
+    ]
+    result = run(engine, connection, provider, FEB)
+    assert (result.counts["unchanged"], result.counts["changed"]) == (1, 4)
+    assert queries.seat_row_count(engine) == 9
+
+
 def test_changes_close_and_reopen_intervals_and_history_answers_as_of(engine, connection, provider):
     provider.users = [user(1, license_type="Basic", billable=False), user(2), user(3)]
     run(engine, connection, provider, JAN)
