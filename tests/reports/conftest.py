@@ -152,3 +152,12 @@ def layout_engine(engine, plugins):
         for name, source in (("alpha", provider), ("beta", other)):
             assert sync_connection(engine, ConnectionConfig(name, source.name), source, {}, now=when).ok
     return engine
+
+
+@pytest.fixture
+def company_engine(engine, tmp_path):
+    """The synthetic company (tests/reports/company.py): Zoom, Figma (renamed), Slack (new in March), the HR directory."""
+    from tests.reports import company
+
+    company.build(engine, tmp_path)
+    return engine

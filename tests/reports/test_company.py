@@ -25,13 +25,6 @@ pytestmark = pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])
 
 
 @pytest.fixture
-def company_engine(engine, tmp_path):
-    """The whole company: Zoom, Figma (renamed), Slack (new in March) and the HR directory."""
-    company.build(engine, tmp_path)
-    return engine
-
-
-@pytest.fixture
 def settings(tmp_path):
     return company.settings(tmp_path)
 

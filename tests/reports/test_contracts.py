@@ -14,18 +14,9 @@ import pytest
 
 from seatkeeper.reports.build import build_report
 from seatkeeper.reports.generate import ReportFormat, write_report
-from seatkeeper.reports.period import parse_month
 from tests.reports import company
+from tests.reports.test_company import MARCH, pytestmark  # noqa: F401 - the company's month and network rule
 from tests.reports.test_golden import GOLDEN, REGENERATE
-
-MARCH = parse_month(company.REPORT_MONTH)
-pytestmark = pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])
-
-
-@pytest.fixture
-def company_engine(engine, tmp_path):
-    company.build(engine, tmp_path)
-    return engine
 
 
 @pytest.fixture
