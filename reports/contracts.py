@@ -38,7 +38,7 @@ term_start to term_end, and after term_end only while it auto-renews.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -366,8 +366,3 @@ def _seats(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{what} must be a whole number of seats (0 or more), not {value!r}")
     return value
-
-
-def contracts_in_force(contracts: Sequence[Contract], day: date) -> list[Contract]:
-    """The contracts that bind on ``day``."""
-    return [contract for contract in contracts if contract.in_force(day)]

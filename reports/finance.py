@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -249,7 +249,7 @@ def renewals(
             verdict = "justified"
         else:
             verdict = "reduce"
-        deadline = date.fromordinal(renewal.toordinal() - contract.notice_days)
+        deadline = renewal - timedelta(days=contract.notice_days)
         found.append(
             Renewal(
                 application=covered[0].application if len({c.application for c in covered}) == 1 else contract.name,
