@@ -292,7 +292,7 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
         connection_names[row["provider"]].append(row["name"])
 
     plain = [finance.Connection(row["name"], row["provider"], row["application"]) for row in known]
-    governed = set(finance.governing(plain, settings.contracts_on(settings.day) if settings.day else []))
+    governed = set(finance.governing(plain, settings.contracts_in_force))
     built = [
         _connection(
             row,
@@ -306,7 +306,7 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
         )
         for row in known
     ]
-    held = {connection.connection: _billable_held(connection.license_types) for connection in built}
+    held = {connection.connection: finance.billable_held(connection.license_types) for connection in built}
     # As in the trend: bought seats count against connections synced by the cut-off only.
     tracked = [c for c, row in zip(plain, known, strict=True) if freshness[row["id"]].last_success_at is not None]
     beyond = finance.bought_beyond_held(tracked, held, plans_by_connection, settings)
@@ -329,15 +329,6 @@ def _providers(known, counts, plans, freshness, activity_reported, unused_days, 
     for report in reports.values():
         report.missing_prices.sort()
     return list(reports.values())
-
-
-def _billable_held(lines: Iterable[LicenseLine]) -> dict[str, int]:
-    """Licence type -> billable seats held."""
-    held: dict[str, int] = defaultdict(int)
-    for line in lines:
-        if line.billable:
-            held[line.license_type] += line.seats
-    return held
 
 
 def _add_beyond(totals: Totals, beyond: finance.Beyond) -> None:

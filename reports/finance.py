@@ -24,6 +24,7 @@ from .model import (
     ContractLine,
     Freshness,
     Leaver,
+    LicenseLine,
     ReclaimableItem,
     Renewal,
     Savings,
@@ -103,7 +104,7 @@ def bought_beyond_held(
     Under a contract, bought is the contract's seats against the seats held in all the connections it covers,
     charged to the first of them; elsewhere the provider's purchases against the connection's seats.
     """
-    contracts = settings.contracts_on(settings.day) if settings.day else []
+    contracts = settings.contracts_in_force
     rule = governing(connections, contracts)
     result = {connection.name: Beyond() for connection in connections}
     for connection in connections:
@@ -159,7 +160,7 @@ def contract_lines(connections: Sequence[ConnectionReport], settings: ReportSett
         terms = contract.terms_on(day)
         lines.append(
             _line(
-                home.application if len({c.application for c in covered}) == 1 else contract.name,
+                _application_of(contract, covered),
                 contract.license_type,
                 "contract",
                 contract.name,
@@ -191,8 +192,22 @@ def contract_lines(connections: Sequence[ConnectionReport], settings: ReportSett
     return sorted(lines, key=lambda line: (line.application.lower(), line.license_type, line.name))
 
 
+def billable_held(lines: Iterable[LicenseLine]) -> dict[str, int]:
+    """Licence type -> billable seats held, from a connection's licence-type lines."""
+    held: dict[str, int] = defaultdict(int)
+    for line in lines:
+        if line.billable:
+            held[line.license_type] += line.seats
+    return held
+
+
 def _held(connection: ConnectionReport, license_type: str) -> int:
-    return sum(line.seats for line in connection.license_types if line.billable and line.license_type == license_type)
+    return billable_held(connection.license_types).get(license_type, 0)
+
+
+def _application_of(contract: Contract, covered: Sequence[Connection]) -> str:
+    """The application a contract's seats belong to: its connections' one application, else the contract's name."""
+    return covered[0].application if len({c.application for c in covered}) == 1 else contract.name
 
 
 def _line(application, license_type, source, name, bought, assigned, price, **terms) -> ContractLine:
@@ -252,7 +267,7 @@ def renewals(
         deadline = renewal - timedelta(days=contract.notice_days)
         found.append(
             Renewal(
-                application=covered[0].application if len({c.application for c in covered}) == 1 else contract.name,
+                application=_application_of(contract, covered),
                 name=contract.name,
                 license_type=contract.license_type,
                 renewal_date=renewal,

@@ -102,6 +102,11 @@ class ReportSettings:
         """The contracts in force on ``day``."""
         return [contract for contract in self.contracts if contract.in_force(day)]
 
+    @property
+    def contracts_in_force(self) -> list[Contract]:
+        """The contracts in force on :attr:`day` (none before :meth:`on` sets a day)."""
+        return self.contracts_on(self.day) if self.day else []
+
     def for_applications(self, applications: Mapping[str, str]) -> ReportSettings:
         """These settings, knowing which application each connection tracks (connection name -> application)."""
         return replace(self, applications=dict(applications))
