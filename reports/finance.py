@@ -328,27 +328,33 @@ def savings(
         app.monthly_cost += cost or ZERO
         app.unpriced_seats += unpriced
 
-    leaver_by_category: dict[tuple[str, str], int] = defaultdict(int)  # (connection, category) -> seats
-    for (connection, _email, _license_type), usage in leaver_usage.items():
-        for category, seats in usage.items():
-            leaver_by_category[(connection, category)] += seats
     prices: dict[tuple[str, str], Decimal | None] = {}
     for connection in connections:
         for line in connection.license_types:
             prices[(connection.connection, line.license_type)] = line.unit_price
+    # The leavers' part of each unused bucket, at their own licence types' prices: taken out of the bucket,
+    # since those seats count as leavers'. (connection, category) -> [seats, cost, unpriced seats].
+    leavers_in: dict[tuple[str, str], list] = defaultdict(lambda: [0, ZERO, 0])
+    for (name, _email, license_type), usage in leaver_usage.items():
+        price = prices.get((name, license_type))
+        for category, seats in usage.items():
+            part = leavers_in[(name, category)]
+            part[0] += seats
+            if price is None:
+                part[2] += seats
+            else:
+                part[1] += seats * price
     for connection in connections:
         for bucket in connection.unused:
-            leavers_here = leaver_by_category.get((connection.connection, bucket.category), 0)
             if not bucket.seats:
                 continue
-            # The leavers' part of the bucket at their own licence types' prices.
-            leaver_cost, leaver_unpriced = _leaver_part(connection.connection, bucket.category, leaver_usage, prices)
+            seats, cost, unpriced = leavers_in.get((connection.connection, bucket.category), (0, ZERO, 0))
             add(
                 bucket.category,
                 connection.application,
-                bucket.seats - leavers_here,
-                bucket.monthly_cost - leaver_cost,
-                bucket.unpriced_seats - leaver_unpriced,
+                bucket.seats - seats,
+                bucket.monthly_cost - cost,
+                bucket.unpriced_seats - unpriced,
             )
     for leaver in leavers:
         add(
@@ -433,19 +439,6 @@ def savings(
         items=items if list_limit is None else items[:list_limit],
         items_total=items_total,
     )
-
-
-def _leaver_part(connection, category, leaver_usage, prices) -> tuple[Decimal, int]:
-    cost, unpriced = ZERO, 0
-    for (name, _email, license_type), usage in leaver_usage.items():
-        seats = usage.get(category, 0) if name == connection else 0
-        if seats:
-            price = prices.get((name, license_type))
-            if price is None:
-                unpriced += seats
-            else:
-                cost += seats * price
-    return cost, unpriced
 
 
 def _category_order(category: SavingsCategory) -> tuple:
