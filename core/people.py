@@ -23,6 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
 from .config import Config
 from .errors import ConfigError
 
@@ -49,7 +53,60 @@ class MatchingRules:
         """Whether ``email`` is outside the company's domains (never, when no domains are configured)."""
         if not self.domains:
             return False
-        return self.canonical(email).rpartition("@")[2] not in self.domains
+        local, at, domain = self.canonical(email).partition("@")
+        return (domain if at else local) not in self.domains
+
+    # The same rules in SQL, so a report matches a million accounts in the database. They take emails as the
+    # schema stores them (stripped and lower-cased), and tests/core/test_people_matching.py holds them to the Python.
+
+    def canonical_sql(self, email: sa.ColumnElement) -> sa.ColumnElement:
+        """:meth:`canonical` of a stored (stripped, lower-cased) email column, as an SQL expression."""
+        at = _Position(email, "@")
+        local = sa.func.substr(email, 1, at - 1, type_=sa.String)
+        plus = _Position(local, "+")
+        local = sa.case((plus > 0, sa.func.substr(local, 1, plus - 1, type_=sa.String)), else_=local)
+        return sa.case((at == 0, email), else_=local + "@" + self._aliased_domain(email, at))
+
+    def is_external_sql(self, email: sa.ColumnElement) -> sa.ColumnElement:
+        """:meth:`is_external` of a stored email column (false for a NULL email), as an SQL expression."""
+        if not self.domains:
+            return sa.false()
+        at = _Position(email, "@")
+        domain = sa.case((at == 0, email), else_=self._aliased_domain(email, at))
+        return sa.and_(email.is_not(None), domain.not_in(sorted(self.domains)))
+
+    def matched_sql(self, email: sa.ColumnElement) -> sa.ColumnElement:
+        """The canonical email :meth:`Directory.person_of` looks up for a stored email column, aliases first."""
+        canonical = self.canonical_sql(email)
+        if not self.aliases:
+            return canonical
+        return sa.case(
+            {alias: self.canonical(target) for alias, target in self.aliases.items()}, value=email, else_=canonical
+        )
+
+    def _aliased_domain(self, email: sa.ColumnElement, at: sa.ColumnElement) -> sa.ColumnElement:
+        domain = sa.func.substr(email, at + 1, type_=sa.String)
+        if not self.domain_aliases:
+            return domain
+        return sa.case(dict(self.domain_aliases), value=domain, else_=domain)
+
+
+class _Position(FunctionElement):
+    """Where ``text`` first holds ``part`` (1-based; 0 when it does not): instr() in SQLite, strpos() elsewhere."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "position"
+
+
+@compiles(_Position)
+def _strpos(element, compiler, **kw):
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Position, "sqlite")
+def _instr(element, compiler, **kw):
+    return f"instr({compiler.process(element.clauses, **kw)})"
 
 
 def matching_rules(config: Config) -> MatchingRules:
@@ -104,13 +161,18 @@ class Directory:
     def __init__(self, people: Iterable[Mapping[str, Any]], rules: MatchingRules):
         self.rules = rules
         self.people: list[Mapping[str, Any]] = list(people)
-        self._by_email: dict[str, Mapping[str, Any]] = {}
-        for person in self.people:
+        self._by_email: dict[str, int] = {}
+        for index, person in enumerate(self.people):
             for email in (person["email"], *(person.get("aliases") or ())):
-                self._by_email.setdefault(rules.canonical(email), person)
+                self._by_email.setdefault(rules.canonical(email), index)
+        self._by_name: dict[str, list[int]] | None = None  # built on the first possible_matches()
 
     def __bool__(self) -> bool:
         return bool(self.people)
+
+    def emails(self) -> Iterable[tuple[str, int]]:
+        """Each canonical email a person is matched by (primary or alias), with that person's index in ``people``."""
+        return self._by_email.items()
 
     def person_of(self, email: str | None) -> Mapping[str, Any] | None:
         """The person an account's ``email`` belongs to, by an exact rule; None when no rule matches."""
@@ -118,18 +180,22 @@ class Directory:
             return None
         email = email.strip().lower()
         target = self.rules.aliases.get(email)
-        if target is not None:
-            return self._by_email.get(self.rules.canonical(target))
-        return self._by_email.get(self.rules.canonical(email))
+        index = self._by_email.get(self.rules.canonical(target if target is not None else email))
+        return None if index is None else self.people[index]
 
     def possible_matches(self, name: str | None, email: str | None) -> list[Mapping[str, Any]]:
         """People whose name matches an unmatched account's name or email's local part: for review, never counted."""
+        if self._by_name is None:
+            self._by_name = {}
+            for index, person in enumerate(self.people):
+                if person.get("name"):
+                    self._by_name.setdefault(_folded(person["name"]), []).append(index)
         wanted = {_folded(name)} if name else set()
         if email:
             local = email.partition("@")[0].split("+", 1)[0]
             wanted.add(_folded(local.replace(".", " ").replace("_", " ").replace("-", " ")))
         wanted.discard("")
-        return [person for person in self.people if person.get("name") and _folded(person["name"]) in wanted]
+        return [self.people[index] for index in sorted(i for text in wanted for i in self._by_name.get(text, ()))]
 
 
 def _folded(text: str) -> str:

@@ -1,22 +1,28 @@
 """The report's people sections: leavers still holding paid seats, external and unmatched accounts,
 chargeback per department and cost center, and how many tools people use.
 
-They start from the seats held at the cut-off grouped by account (:func:`figures.account_rows`, a few rows
-per person) and match each account's email to a directory person by the exact rules of
-:mod:`seatkeeper.people`; nothing fuzzy goes into a figure.
+They are counted in the database, so a report over a million seats matches a million accounts without
+bringing them into Python. :func:`matched` adds each seat's person to the seats the report holds (matched by
+the exact rules of :mod:`seatkeeper.people` in SQL, against the directory's emails in a temporary table), so
+they are written once, with the report's temporary seats table; then one row per person sums what they hold.
+Python prices the grouped rows and builds the lists. Nothing fuzzy goes into a figure.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from seatkeeper.people import Directory
+import sqlalchemy as sa
 
+from seatkeeper.people import Directory, MatchingRules
+
+from .figures import temporary_table
 from .model import (
     ZERO,
     AccountSeats,
@@ -34,6 +40,11 @@ LEFT_STATUSES = ("suspended", "deleted", "terminated")
 #: A leaver told without a directory: deactivated in every other tool they have an account in.
 DEACTIVATED_ELSEWHERE = "deactivated elsewhere"
 COSTLIEST_PEOPLE = 10
+#: The costliest people are ranked in the database by their monthly cost in millionths of the currency
+#: (exact integers; a price may have more decimals than any database sums exactly).
+MICROS = Decimal(1_000_000)
+#: The columns that make one account's row: its seats of one licence type in one connection.
+ACCOUNT_COLUMNS = ("connection_id", "email", "department", "license_type", "billable", "status", "person")
 
 
 @dataclass
@@ -46,222 +57,383 @@ class PeopleSections:
     external_accounts: list[AccountSeats]
     unmatched_accounts: list[AccountSeats]
     people: PeopleSummary
+    #: (connection, email, licence type) -> unused category -> seats, for the leavers' paid seats only: a
+    #: leaver's seat that is also unused is counted once in the savings.
+    leaver_usage: dict[tuple[str, str, str], dict[str, int]]
 
 
-@dataclass
-class _Account:
-    """One row of :func:`figures.account_rows` with its connection, price and person."""
-
-    row: Mapping[str, Any]
-    application: str
-    provider: str
-    connection: str
-    cost: Decimal | None  # monthly money of the row's seats (0 for free seats, None when unpriced)
-    person: Mapping[str, Any] | None
-    key: str | None  # the person: directory primary email, else the canonical email
-
-    @property
-    def billable(self) -> bool:
-        return bool(self.row["billable"])
-
-    def seats(self) -> AccountSeats:
-        return AccountSeats(
-            email=self.row["email"],
-            name=self.row["name"],
-            application=self.application,
-            provider=self.provider,
-            connection=self.connection,
-            license_type=self.row["license_type"],
-            billable=self.billable,
-            status=self.row["status"],
-            seats=self.row["seats"],
-            monthly_cost=self.cost,
+@contextmanager
+def matched(db: sa.Connection, held: sa.Select, directory: Directory, rules: MatchingRules) -> Iterator[sa.Select]:
+    """``held`` (seats with an ``email`` and a ``department`` column) with each seat's person: the columns
+    :func:`people_sections` reads. The directory's emails are in a temporary table of ``db`` until leaving."""
+    email = held.selected_columns.email
+    own_department = sa.func.nullif(held.selected_columns.department, "", type_=sa.String)
+    if not directory:
+        yield held.add_columns(
+            sa.cast(sa.null(), sa.Integer).label("person"),
+            rules.canonical_sql(email).label("person_key"),
+            own_department.label("charged_department"),
+            sa.cast(sa.null(), sa.String).label("cost_center"),
+            sa.false().label("departed"),
+            rules.is_external_sql(email).label("external"),
+        )
+        return
+    with temporary_table(db, "report_people", _people_columns()) as people:
+        rows = []
+        for canonical, index in directory.emails():
+            person = directory.people[index]
+            rows.append(
+                {
+                    "email": canonical,
+                    "person": index,
+                    "primary_email": person["email"],
+                    "department": person.get("department") or None,
+                    "cost_center": person.get("cost_center") or None,
+                    "departed": person["status"] in LEFT_STATUSES,
+                }
+            )
+        db.execute(people.insert(), rows)
+        yield held.outerjoin(people, people.c.email == rules.matched_sql(email)).add_columns(
+            people.c.person,
+            sa.func.coalesce(people.c.primary_email, rules.canonical_sql(email)).label("person_key"),
+            sa.func.coalesce(own_department, people.c.department).label("charged_department"),
+            people.c.cost_center,
+            sa.func.coalesce(people.c.departed, sa.false()).label("departed"),
+            rules.is_external_sql(email).label("external"),
         )
 
 
 def people_sections(
-    rows: Iterable[Mapping[str, Any]],
+    db: sa.Connection,
+    seats: sa.Table | sa.Subquery,
     known: Sequence[Mapping[str, Any]],
     directory: Directory,
     settings: ReportSettings,
+    unused_categories: Sequence[str] = (),
 ) -> PeopleSections:
-    """The people sections from the account rows of the connections ``known`` (id, name, provider, application)."""
-    by_id = {row["id"]: row for row in known}
-    rules = settings.rules
-    accounts = []
-    prices: dict[tuple[int, str], Decimal | None] = {}  # one lookup per connection and licence type, not per row
-    for row in rows:
-        connection = by_id[row["connection_id"]]
-        price_key = (row["connection_id"], row["license_type"])
-        if price_key not in prices:
-            prices[price_key] = settings.price(connection["provider"], connection["name"], row["license_type"])
-        price = prices[price_key]
-        cost = (None if price is None else price * row["seats"]) if row["billable"] else ZERO
-        person = directory.person_of(row["email"]) if directory else None
-        key = _person_key(person, row["email"], rules)
-        accounts.append(
-            _Account(row, connection["application"], connection["provider"], connection["name"], cost, person, key)
-        )
-    accounts.sort(key=_order)
-    return PeopleSections(
-        departments=_departments(accounts),
-        cost_centers=_cost_centers(accounts),
-        leavers=_leavers(accounts, bool(directory)),
-        external_accounts=[
-            account.seats()
-            for account in accounts
-            if account.billable and account.row["email"] and rules.is_external(account.row["email"])
-        ],
-        unmatched_accounts=[
-            dataclasses.replace(account.seats(), possible_matches=_guesses(directory, account))
-            for account in accounts
+    """The people sections for the seats held in ``seats`` (the rows of :func:`matched`, in a temporary
+    table of ``db``, or a query over it), of the connections ``known`` (id, name, provider, application).
+
+    With ``unused_categories``, ``seats`` has each seat's ``usage`` (:func:`figures.with_usage`).
+    """
+    accounts = _Accounts(db, seats, {row["id"]: row for row in known}, directory, settings)
+    a = seats.c
+    with accounts.counted():
+        return PeopleSections(
+            departments=accounts.departments(),
+            cost_centers=accounts.cost_centers() if directory else [],
+            leavers=accounts.leavers(),
+            external_accounts=accounts.listed(a.billable.is_(True), a.external.is_(True)),
+            unmatched_accounts=[
+                dataclasses.replace(account, possible_matches=_guesses(directory, account))
+                for account in accounts.listed(a.person.is_(None), a.external.is_not(True))
+            ]
             if directory
-            and account.person is None
-            and not (account.row["email"] and rules.is_external(account.row["email"]))
-        ],
-        people=_people(accounts),
-    )
+            else [],
+            people=accounts.people(),
+            leaver_usage=accounts.leaver_usage(unused_categories),
+        )
 
 
-def _guesses(directory: Directory, account: _Account) -> list[str]:
-    """Directory people an unmatched account may be, by name: listed for review, never counted."""
-    return [person["email"] for person in directory.possible_matches(account.row["name"], account.row["email"])]
+class _Accounts:
+    """The queries over one report's seats with their people, and the temporary table of its people's sums."""
 
+    def __init__(
+        self,
+        db: sa.Connection,
+        seats: sa.Table | sa.Subquery,
+        connections: Mapping[int, Mapping[str, Any]],
+        directory,
+        settings,
+    ):
+        self.db = db
+        self.table = seats
+        self.connections = connections
+        self.directory = directory
+        self.settings = settings
+        self.prices: dict[tuple[int, str], Decimal | None] = {}
+        self.persons: sa.Table
 
-def _person_key(person, email: str | None, rules) -> str | None:
-    """A person's primary email in the directory, else the account's canonical email (None without one)."""
-    if person is not None:
-        return person["email"]
-    return rules.canonical(email) if email else None
+    @contextmanager
+    def counted(self) -> Iterator[None]:
+        """Sum what each person holds; the temporary tables are dropped on leaving."""
+        with ExitStack() as stack:
+            kinds = stack.enter_context(temporary_table(self.db, "report_license_types", _license_type_columns()))
+            self._fill_license_types(kinds)
+            self.persons = stack.enter_context(temporary_table(self.db, "report_persons", _person_columns()))
+            self._fill_persons(kinds)
+            yield
 
+    def _fill_license_types(self, kinds: sa.Table) -> None:
+        """One row per connection and licence type held: the application, and the price in millionths."""
+        rows = []
+        pairs = sa.select(self.table.c.connection_id, self.table.c.license_type).distinct()
+        for connection_id, license_type in self.db.execute(pairs):
+            connection = self.connections[connection_id]
+            price = self.settings.price(connection["provider"], connection["name"], license_type)
+            self.prices[(connection_id, license_type)] = price
+            micros = None if price is None else int((price * MICROS).to_integral_value())
+            rows.append(
+                {
+                    "connection_id": connection_id,
+                    "license_type": license_type,
+                    "application": connection["application"],
+                    "price_micros": micros,
+                }
+            )
+        if rows:
+            self.db.execute(kinds.insert(), rows)
 
-def _order(account: _Account) -> tuple:
-    row = account.row
-    return (account.application, account.connection, row["email"] or "", row["license_type"], row["status"])
+    def _fill_persons(self, kinds: sa.Table) -> None:
+        """One row per person (directory person, else canonical email): their applications, seats and cost."""
+        a, k = self.table.c, kinds.c
+        billable = a.billable.is_(True)
+        columns = {
+            "person_key": a.person_key,
+            "applications": sa.func.count(sa.distinct(k.application)),
+            "active_applications": sa.func.count(
+                sa.distinct(sa.case((sa.func.coalesce(a.status, "") != "inactive", k.application)))
+            ),
+            "billable": sa.func.sum(sa.case((billable, 1), else_=0)),
+            "unpriced": sa.func.sum(sa.case((sa.and_(billable, k.price_micros.is_(None)), 1), else_=0)),
+            "cost_micros": sa.func.sum(sa.case((billable, sa.func.coalesce(k.price_micros, 0)), else_=0)),
+        }
+        source = self.table.join(kinds, sa.and_(k.connection_id == a.connection_id, k.license_type == a.license_type))
+        query = (
+            sa.select(*(value.label(name) for name, value in columns.items()))
+            .select_from(source)
+            .where(a.person_key.is_not(None))
+            .group_by(a.person_key)
+        )
+        self.db.execute(self.persons.insert().from_select(list(columns), query))
 
+    def _cost(self, row, seats: int) -> Decimal | None:
+        """Monthly money of ``seats`` seats of a row's licence type: 0 for free seats, None when unpriced."""
+        if not row.billable:
+            return ZERO
+        price = self.prices[(row.connection_id, row.license_type)]
+        return None if price is None else price * seats
 
-def _charge(line, account: _Account) -> None:
-    line.seats += account.row["seats"]
-    if account.billable:
-        line.billable += account.row["seats"]
-        if account.cost is None:
-            line.unpriced_seats += account.row["seats"]
-        else:
-            line.monthly_cost += account.cost
+    def _charged(self, group: sa.ColumnElement, line_of) -> list:
+        """Seats and money summed per value of ``group``, a line (made by ``line_of``) each."""
+        a = self.table.c
+        keys = (group.label("group"), a.connection_id, a.license_type, a.billable)
+        query = sa.select(*keys, sa.func.count().label("seats")).group_by(*keys)
+        lines: dict[str | None, Any] = {}
+        for row in self.db.execute(query):
+            line = lines.get(row.group)
+            if line is None:
+                line = lines[row.group] = line_of(row.group)
+            _charge(line, row.billable, row.seats, self._cost(row, row.seats))
+        return list(lines.values())
 
+    def departments(self) -> list[DepartmentLine]:
+        """Per department: the tool's own department when it has one, else the directory person's."""
+        lines = self._charged(self.table.c.charged_department, DepartmentLine)
+        return sorted(lines, key=lambda d: (d.department is None, -d.monthly_cost, -d.billable, d.department or ""))
 
-def _departments(accounts: Iterable[_Account]) -> list[DepartmentLine]:
-    """Per department: the tool's own department when it has one, else the directory person's."""
-    lines: dict[str | None, DepartmentLine] = {}
-    for account in accounts:
-        department = account.row["department"] or (account.person or {}).get("department") or None
-        _charge(lines.setdefault(department, DepartmentLine(department)), account)
-    return sorted(
-        lines.values(), key=lambda d: (d.department is None, -d.monthly_cost, -d.billable, d.department or "")
-    )
+    def cost_centers(self) -> list[CostCenterLine]:
+        """Per cost center, which only a directory knows; an empty list when nobody has one."""
+        lines = self._charged(self.table.c.cost_center, CostCenterLine)
+        if all(line.cost_center is None for line in lines):
+            return []
+        return sorted(lines, key=lambda c: (c.cost_center is None, -c.monthly_cost, -c.billable, c.cost_center or ""))
 
+    def _rows(self, *where: sa.ColumnElement) -> list[sa.Row]:
+        """Account rows (a licence type's seats of one email in one connection) matching ``where``."""
+        a = self.table.c
+        keys = [a[name] for name in ACCOUNT_COLUMNS]
+        query = (
+            sa.select(*keys, a.person_key, sa.func.max(a.name).label("name"), sa.func.count().label("seats"))
+            .where(*where)
+            .group_by(*keys, a.person_key)
+        )
+        return sorted(self.db.execute(query), key=self._order)
 
-def _cost_centers(accounts: Iterable[_Account]) -> list[CostCenterLine]:
-    """Per cost center, which only a directory knows; an empty list when nobody has one."""
-    lines: dict[str | None, CostCenterLine] = {}
-    for account in accounts:
-        center = (account.person or {}).get("cost_center") or None
-        _charge(lines.setdefault(center, CostCenterLine(center)), account)
-    if all(center is None for center in lines):
-        return []
-    return sorted(
-        lines.values(), key=lambda c: (c.cost_center is None, -c.monthly_cost, -c.billable, c.cost_center or "")
-    )
+    def _order(self, row) -> tuple:
+        connection = self.connections[row.connection_id]
+        return (connection["application"], connection["name"], row.email or "", row.license_type, row.status)
 
+    def _seats(self, row) -> AccountSeats:
+        connection = self.connections[row.connection_id]
+        return AccountSeats(
+            email=row.email,
+            name=row.name,
+            application=connection["application"],
+            provider=connection["provider"],
+            connection=connection["name"],
+            license_type=row.license_type,
+            billable=bool(row.billable),
+            status=row.status,
+            seats=row.seats,
+            monthly_cost=self._cost(row, row.seats),
+        )
 
-def _leavers(accounts: Sequence[_Account], with_directory: bool) -> list[Leaver]:
-    """Paid seats of people who left: by the directory's status, else deactivated in every other tool."""
-    leavers = []
-    if with_directory:
-        for account in accounts:
-            person = account.person
-            if account.billable and person is not None and person["status"] in LEFT_STATUSES:
-                leavers.append(
-                    _leaver(account, person["email"], person.get("name"), person["status"], person.get("status_since"))
+    def listed(self, *where: sa.ColumnElement) -> list[AccountSeats]:
+        """The accounts matching ``where``, in the report's order."""
+        return [self._seats(row) for row in self._rows(*where)]
+
+    def _left(self) -> sa.ColumnElement:
+        """Whether a seat is a leaver's: by the directory's status, else deactivated in every other tool."""
+        a, p = self.table.c, self.persons.c
+        if self.directory:
+            return a.departed.is_(True)
+        # Gone from every tool but (at most) one: the tools that deactivated them know they left.
+        return a.person_key.in_(sa.select(p.person_key).where(p.applications > 1, p.active_applications <= 1))
+
+    def leavers(self) -> list[Leaver]:
+        """Paid seats of people who left."""
+        leavers = [self._leaver(row) for row in self._rows(self.table.c.billable.is_(True), self._left())]
+        return sorted(
+            leavers,
+            key=lambda leaver: (leaver.left_at is None, leaver.left_at or 0, leaver.email or "", leaver.application),
+        )
+
+    def leaver_usage(self, categories: Sequence[str]) -> dict[tuple[str, str, str], dict[str, int]]:
+        """(connection, email, licence type) -> unused category -> seats, of the leavers' paid seats."""
+        if not categories:
+            return {}
+        a = self.table.c
+        keys = (a.connection_id, a.email, a.license_type, a.usage)
+        query = (
+            sa.select(*keys, sa.func.count())
+            .where(a.billable.is_(True), a.usage.in_(list(categories)), self._left())
+            .group_by(*keys)
+        )
+        usage: dict[tuple[str, str, str], dict[str, int]] = {}
+        for connection_id, email, license_type, category, seats in self.db.execute(query):
+            usage.setdefault((self.connections[connection_id]["name"], email, license_type), {})[category] = seats
+        return usage
+
+    def _leaver(self, row) -> Leaver:
+        person = self.directory.people[row.person] if row.person is not None else {}
+        account = self._seats(row)
+        return Leaver(
+            email=account.email,
+            person_email=person.get("email"),
+            name=person.get("name") or account.name,
+            application=account.application,
+            provider=account.provider,
+            connection=account.connection,
+            license_type=account.license_type,
+            status=account.status,
+            person_status=person.get("status", DEACTIVATED_ELSEWHERE),
+            left_at=person.get("status_since"),
+            seats=account.seats,
+            monthly_cost=account.monthly_cost,
+        )
+
+    def people(self) -> PeopleSummary:
+        """How many tools each person holds seats in, and the ten costliest people."""
+        p = self.persons.c
+        tool_counts = {"1": 0, "2": 0, "3+": 0}
+        for applications, people in self.db.execute(
+            sa.select(p.applications, sa.func.count()).group_by(p.applications)
+        ):
+            tool_counts[str(applications) if applications < 3 else "3+"] += people
+        return PeopleSummary(
+            people=self._costliest(),
+            people_total=tool_counts["2"] + tool_counts["3+"],
+            tool_counts=tool_counts,
+            people_with_seats=sum(tool_counts.values()),
+        )
+
+    def _costliest(self) -> list[Person]:
+        """The ten people costing most a month (then holding most billable seats, then by email)."""
+        p = self.persons.c
+        rank = (p.cost_micros.desc(), p.billable.desc())
+        last = self.db.execute(
+            sa.select(p.cost_micros, p.billable).order_by(*rank).offset(COSTLIEST_PEOPLE - 1).limit(1)
+        ).first()
+        # Everyone tied with the tenth comes back, so the email breaks ties in Python (databases collate text
+        # differently).
+        query = sa.select(p.person_key, p.cost_micros, p.billable, p.unpriced)
+        if last is not None:
+            query = query.where(
+                sa.or_(
+                    p.cost_micros > last.cost_micros,
+                    sa.and_(p.cost_micros == last.cost_micros, p.billable >= last.billable),
                 )
-    else:
-        by_person: dict[str, list[_Account]] = defaultdict(list)
-        for account in accounts:
-            if account.key:
-                by_person[account.key].append(account)
-        for held in by_person.values():
-            still_active = {a.application for a in held if a.row["status"] != "inactive"}
-            applications = {a.application for a in held}
-            # Gone from every tool but (at most) one: the tools that deactivated them know they left.
-            if len(applications) > 1 and len(still_active) <= 1:
-                for account in held:
-                    if account.billable:
-                        leavers.append(_leaver(account, None, None, DEACTIVATED_ELSEWHERE, None))
-    return sorted(
-        leavers,
-        key=lambda leaver: (leaver.left_at is None, leaver.left_at or 0, leaver.email or "", leaver.application),
-    )
+            )
+        ranked = sorted(self.db.execute(query), key=lambda r: (-r.cost_micros, -r.billable, r.person_key))
+        ranked = ranked[:COSTLIEST_PEOPLE]
+        held: dict[str, list] = defaultdict(list)
+        for row in self._rows(self.table.c.person_key.in_([r.person_key for r in ranked])):
+            held[row.person_key].append(row)
+        return [self._person(r.person_key, held[r.person_key], r.billable, r.unpriced) for r in ranked]
+
+    def _person(self, key: str, rows: Sequence, billable: int, unpriced: int) -> Person:
+        """One person of the costliest: their tools and seats."""
+        first = rows[0]
+        name = (self.directory.people[first.person].get("name") if first.person is not None else None) or next(
+            (row.name for row in rows if row.name), None
+        )
+        providers: list[str] = []
+        applications: list[str] = []
+        seats = []
+        cost = ZERO
+        for row in rows:
+            account = self._seats(row)
+            if account.provider not in providers:
+                providers.append(account.provider)
+            if account.application not in applications:
+                applications.append(account.application)
+            seats.append(
+                PersonSeat(
+                    account.provider,
+                    account.connection,
+                    account.license_type,
+                    account.billable,
+                    row.seats,
+                    account.monthly_cost,
+                )
+            )
+            if account.billable and account.monthly_cost is not None:
+                cost += account.monthly_cost
+        return Person(key, name, providers, applications, seats, billable, cost, unpriced)
 
 
-def _leaver(account: _Account, person_email, person_name, status, left_at) -> Leaver:
-    return Leaver(
-        email=account.row["email"],
-        person_email=person_email,
-        name=person_name or account.row["name"],
-        application=account.application,
-        provider=account.provider,
-        connection=account.connection,
-        license_type=account.row["license_type"],
-        status=account.row["status"],
-        person_status=status,
-        left_at=left_at,
-        seats=account.row["seats"],
-        monthly_cost=account.cost,
-    )
+def _charge(line, billable: bool, seats: int, cost: Decimal | None) -> None:
+    line.seats += seats
+    if billable:
+        line.billable += seats
+        if cost is None:
+            line.unpriced_seats += seats
+        else:
+            line.monthly_cost += cost
 
 
-def _people(accounts: Iterable[_Account]) -> PeopleSummary:
-    """How many tools each person holds seats in, and the ten costliest people."""
-    # Sums per person first; Person objects (with their seats) only for the ten kept.
-    held: dict[str, list[_Account]] = defaultdict(list)
-    totals: dict[str, list] = {}  # key -> [monthly cost, billable seats, unpriced seats]
-    for account in accounts:
-        if account.key is None:
-            continue
-        held[account.key].append(account)
-        figures = totals.setdefault(account.key, [ZERO, 0, 0])
-        if account.billable:
-            seats = account.row["seats"]
-            figures[1] += seats
-            if account.cost is None:
-                figures[2] += seats
-            else:
-                figures[0] += account.cost
-    tool_counts = {"1": 0, "2": 0, "3+": 0}
-    for person_accounts in held.values():
-        count = len({account.application for account in person_accounts})
-        tool_counts[str(count) if count < 3 else "3+"] += 1
-    costliest = sorted(totals, key=lambda key: (-totals[key][0], -totals[key][1], key))[:COSTLIEST_PEOPLE]
-    return PeopleSummary(
-        people=[_person(key, held[key], *totals[key]) for key in costliest],
-        people_total=tool_counts["2"] + tool_counts["3+"],
-        tool_counts=tool_counts,
-        people_with_seats=len(held),
-    )
+def _guesses(directory: Directory, account: AccountSeats) -> list[str]:
+    """Directory people an unmatched account may be, by name: listed for review, never counted."""
+    return [person["email"] for person in directory.possible_matches(account.name, account.email)]
 
 
-def _person(key: str, accounts: Sequence[_Account], cost: Decimal, billable: int, unpriced: int) -> Person:
-    """One person of the costliest: their tools and seats."""
-    name = (accounts[0].person or {}).get("name") or next((a.row["name"] for a in accounts if a.row["name"]), None)
-    providers: list[str] = []
-    applications: list[str] = []
-    for account in accounts:
-        if account.provider not in providers:
-            providers.append(account.provider)
-        if account.application not in applications:
-            applications.append(account.application)
-    seats = [
-        PersonSeat(a.provider, a.connection, a.row["license_type"], a.billable, a.row["seats"], a.cost)
-        for a in accounts
+def _license_type_columns() -> list[sa.Column]:
+    return [
+        sa.Column("connection_id", sa.Integer, primary_key=True),
+        sa.Column("license_type", sa.String, primary_key=True),
+        sa.Column("application", sa.String),
+        sa.Column("price_micros", sa.BigInteger),
     ]
-    return Person(key, name, providers, applications, seats, billable, cost, unpriced)
+
+
+def _people_columns() -> list[sa.Column]:
+    return [
+        sa.Column("email", sa.String, primary_key=True),
+        sa.Column("person", sa.Integer),
+        sa.Column("primary_email", sa.String),
+        sa.Column("department", sa.String),
+        sa.Column("cost_center", sa.String),
+        sa.Column("departed", sa.Boolean),
+    ]
+
+
+def _person_columns() -> list[sa.Column]:
+    return [
+        sa.Column("person_key", sa.String),
+        sa.Column("applications", sa.Integer),
+        sa.Column("active_applications", sa.Integer),
+        sa.Column("billable", sa.Integer),
+        sa.Column("unpriced", sa.Integer),
+        sa.Column("cost_micros", sa.BigInteger),
+    ]

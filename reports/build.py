@@ -21,8 +21,7 @@ from seatkeeper.errors import ConfigError
 from seatkeeper.people import Directory
 from seatkeeper.runs import RunOutcome
 
-from . import figures, finance
-from .accounts import people_sections
+from . import accounts, figures, finance
 from .figures import EVERYTHING, Scope
 from .model import (
     CHANGE_KINDS,
@@ -68,15 +67,19 @@ def build_report(
     settings = source.settings
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
     activity_reported, unused_days = source.activity_reported, source.unused_days
-    with figures.materialized(engine, source.held) as (db, held):
+    directory = directory_at(engine, cutoff, settings)
+    with (
+        engine.connect() as db,
+        accounts.matched(db, source.held, directory, settings.rules) as with_people,
+        figures.materialized(db, with_people) as held,
+    ):
         seats = figures.with_usage(held, source.idle_rules, activity_reported).subquery("seats_with_usage")
         counts = figures.seat_counts(db, seats)
         categories = sorted(
             {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
         )
         unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
-        unused_accounts = figures.unused_account_rows(db, seats, categories)
-        accounts = figures.account_rows(db, held)
+        sections = accounts.people_sections(db, seats, known, directory, settings, categories)
     plans = _plans_at(engine, known, cutoff)
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
@@ -87,8 +90,6 @@ def build_report(
     connections = [c for provider in providers for c in provider.connections if c.freshness.last_success_at]
 
     labels = source.labels
-    directory = directory_at(engine, cutoff, settings)
-    sections = people_sections(accounts, known, directory, settings)
     # A directory that holds no seats is no connection of the report, but its leavers are only as fresh as it.
     for row in _directory_connections(engine, directory, known):
         freshness[row["id"]] = connection_freshness(
@@ -102,7 +103,7 @@ def build_report(
 
     day = cutoff.date()
     unused_seats = [_unused_seat(row, labels, source.idle_rules, settings) for row in unused_rows]
-    leaver_usage = _leaver_usage(sections.leavers, unused_accounts, known)
+    leaver_usage = sections.leaver_usage
     contract_lines = finance.contract_lines(connections, settings, day)
     renewals = finance.renewals(
         connections, settings, day, _idle_by_type(counts, known, sections.leavers, leaver_usage)
@@ -223,19 +224,6 @@ def _plans_at(engine: Engine, known, cutoff: datetime) -> list[dict[str, Any]]:
     """The plans (purchased seats) of the ``known`` connections as their last sync before ``cutoff`` saw them."""
     names = {row["name"] for row in known}
     return [plan for plan in queries.plans(engine, as_of=cutoff) if plan["connection"] in names]
-
-
-def _leaver_usage(leavers, unused_accounts, known) -> dict[tuple[str, str, str], dict[str, int]]:
-    """(connection, email, licence type) -> unused category -> seats, for the leavers' seats only."""
-    names = {row["id"]: row["name"] for row in known}
-    wanted = {(leaver.connection, leaver.email, leaver.license_type) for leaver in leavers}
-    usage: dict[tuple[str, str, str], dict[str, int]] = {}
-    for row in unused_accounts:
-        key = (names[row["connection_id"]], row["email"], row["license_type"])
-        if key in wanted:
-            usage.setdefault(key, {})
-            usage[key][row["usage"]] = usage[key].get(row["usage"], 0) + row["seats"]
-    return usage
 
 
 def _idle_by_type(counts, known, leavers, leaver_usage) -> dict[tuple[str, str], int]:

@@ -309,27 +309,29 @@ def _usage_case(seats: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], ac
 
 
 @contextmanager
-def materialized(engine: Engine, held: sa.Select) -> Iterator[tuple[sa.Connection, sa.Table]]:
-    """The rows of ``held`` (:func:`held_with_activity`) written once into a temporary table, and a
-    connection that sees it.
+def materialized(db: sa.Connection, held: sa.Select) -> Iterator[sa.Table]:
+    """The rows of ``held`` (:func:`held_with_activity`, with their people) written once into a temporary
+    table of ``db``.
 
     The seat counts and the unused-seat list both read every seat held with its activity; looking that up
     (a search per seat) once instead of once per query is a good part of a large report's time.
     """
-    table = sa.Table(
-        "report_seats",
-        sa.MetaData(),
-        *(sa.Column(column.name, column.type) for column in held.selected_columns),
-        prefixes=["TEMPORARY"],
-    )
-    with engine.connect() as db:
-        table.create(db)
-        try:
-            db.execute(table.insert().from_select([column.name for column in held.selected_columns], held))
-            yield db, table
-        finally:
-            table.drop(db)
-            db.commit()
+    columns = [sa.Column(column.name, column.type) for column in held.selected_columns]
+    with temporary_table(db, "report_seats", columns) as table:
+        db.execute(table.insert().from_select([column.name for column in held.selected_columns], held))
+        yield table
+
+
+@contextmanager
+def temporary_table(db: sa.Connection, name: str, columns: Sequence[sa.Column]) -> Iterator[sa.Table]:
+    """A temporary table of ``columns`` that only ``db`` sees, dropped (and the transaction ended) on leaving."""
+    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(db)
+    try:
+        yield table
+    finally:
+        table.drop(db)
+        db.commit()
 
 
 def seat_counts(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, Any]]:
@@ -343,39 +345,6 @@ def seat_counts(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, A
         seats.c.department,
     )
     query = sa.select(*columns, sa.func.count().label("seats")).group_by(*columns)
-    return [dict(row._mapping) for row in db.execute(query)]
-
-
-def account_rows(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, Any]]:
-    """Seats held, grouped by account: connection, email, name, department, licence type, billable, status.
-
-    The people sections (leavers, external and unmatched accounts, chargeback, people in several tools)
-    match each account's email to a person by rules only Python knows, so they start from these rows.
-    """
-    columns = (
-        seats.c.connection_id,
-        seats.c.email,
-        seats.c.department,
-        seats.c.license_type,
-        seats.c.billable,
-        seats.c.status,
-    )
-    query = sa.select(*columns, sa.func.max(seats.c.name).label("name"), sa.func.count().label("seats")).group_by(
-        *columns
-    )
-    return [dict(row._mapping) for row in db.execute(query)]
-
-
-def unused_account_rows(db: sa.Connection, seats: sa.CTE | sa.Table, categories: Sequence[str]) -> list[dict[str, Any]]:
-    """Billable seats in an unused category, counted by connection, email, licence type and category."""
-    if not categories:
-        return []
-    columns = (seats.c.connection_id, seats.c.email, seats.c.license_type, seats.c.usage)
-    query = (
-        sa.select(*columns, sa.func.count().label("seats"))
-        .where(seats.c.billable.is_(True), seats.c.usage.in_(list(categories)))
-        .group_by(*columns)
-    )
     return [dict(row._mapping) for row in db.execute(query)]
 
 

@@ -73,3 +73,42 @@ def test_the_people_table_is_read_strictly():
     with pytest.raises(ConfigError, match="'nobody' is not an email address"):
         matching_rules(Config(path=Path("x"), raw={"people": {"aliases": {"nobody": "sam@acme.com"}}}))
     assert matching_rules(Config(path=Path("x"))) == MatchingRules()
+
+
+#: Emails as the schema stores them (stripped, lower-cased), the awkward ones included.
+STORED_EMAILS = [
+    "sam.costa@acme.com",
+    "s.costa@acme.com",
+    "sam.costa+zoom+eu@acme.co.uk",
+    "+only-a-tag@acme.com",
+    "costa.sam@gmail.com",
+    "no-at-sign",
+    "two@at@acme.com",
+    "müller+x@acme.co.uk",
+    "i̇pek@acme.com",  # "İ" lower-cased: two characters
+    "contractor@agency.io",
+    None,
+]
+
+
+def test_the_sql_rules_match_the_python_rules_on_both_databases(engine):
+    """The report matches accounts in SQL: the same email must give the same person and the same verdict."""
+    import sqlalchemy as sa
+
+    emails = sa.Table("emails", sa.MetaData(), sa.Column("email", sa.String), prefixes=["TEMPORARY"])
+    column = emails.c.email
+    with engine.connect() as db:
+        emails.create(db)
+        db.execute(emails.insert(), [{"email": email} for email in STORED_EMAILS])
+        rows = db.execute(
+            sa.select(column, RULES.canonical_sql(column), RULES.matched_sql(column), RULES.is_external_sql(column))
+        ).all()
+    directory = Directory(PEOPLE, RULES)
+    by_email = dict(directory.emails())
+    assert len(rows) == len(STORED_EMAILS)
+    for email, canonical, matched, external in rows:
+        expected_person = directory.person_of(email)
+        assert canonical == (RULES.canonical(email) if email else None), email
+        assert (directory.people[by_email[matched]] if matched in by_email else None) == expected_person, email
+        assert bool(external) == bool(email and RULES.is_external(email)), email
+    assert MatchingRules().is_external_sql(column) is not None  # no domains: a constant false, still SQL
