@@ -313,8 +313,9 @@ def materialized(db: sa.Connection, held: sa.Select) -> Iterator[sa.Table]:
     """The rows of ``held`` (:func:`held_with_activity`, with their people) written once into a temporary
     table of ``db``.
 
-    The seat counts and the unused-seat list both read every seat held with its activity; looking that up
-    (a search per seat) once instead of once per query is a good part of a large report's time.
+    The seat counts, the unused-seat list and the people sections all read every seat held with its activity
+    and its person; looking those up (a search per seat) once instead of once per query is a good part of a
+    large report's time.
     """
     columns = [sa.Column(column.name, column.type) for column in held.selected_columns]
     with temporary_table(db, "report_seats", columns) as table:
