@@ -301,11 +301,25 @@ def _usage_case(seats: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], ac
         (connection_id.not_in(sorted(activity_reported)), UNKNOWN),
         (activity.is_(None), "never"),
     ]
+    # Each connection's buckets are told apart only for its own seats, and a seat active since the shortest
+    # threshold (most of them) is told in one comparison: the category is worked out for every seat held.
+    idle: dict[int, sa.Case] = {}
     for seat_connection, rule in sorted(idle_rules.items()):
-        for bucket in idle_buckets(rule.days):
-            limit = sa.literal(rule.observed_at - timedelta(days=bucket.low), UTCDateTime)
-            whens.append((sa.and_(connection_id == seat_connection, activity <= limit), bucket.category))
-    return sa.case(*whens, else_=ACTIVE)
+        buckets = idle_buckets(rule.days)
+        if not buckets:
+            continue
+
+        def limit(days: int, rule: IdleRule = rule) -> sa.ColumnElement:
+            return sa.literal(rule.observed_at - timedelta(days=days), UTCDateTime)
+
+        idle[seat_connection] = sa.case(
+            (activity > limit(min(bucket.low for bucket in buckets)), ACTIVE),
+            *((activity <= limit(bucket.low), bucket.category) for bucket in buckets),
+            else_=ACTIVE,
+        )
+    if not idle:
+        return sa.case(*whens, else_=ACTIVE)
+    return sa.case(*whens, else_=sa.case(idle, value=connection_id, else_=ACTIVE))
 
 
 @contextmanager
@@ -546,7 +560,7 @@ def trend_counts(
     # Grouped by the connection's id, named afterwards: the names are not compared for every row.
     counted = (
         sa.select(*group, sa.func.count().label("seats"))
-        .where(seat_t.c.connection_id.in_(connection_ids), opened.is_not(None))
+        .where(seat_t.c.connection_id.in_(connection_ids), seat_t.c.seen_from <= max(cutoffs.values()))
         .group_by(*group)
         .subquery()
     )
@@ -584,7 +598,9 @@ def _month_index(moment: sa.ColumnElement, cutoffs: Mapping[str, datetime]) -> s
     A row is held at cut-off c when seen_from <= c < seen_until: from the first cut-off at or after its
     start, until the first cut-off at or after its end.
     """
+    # An open interval (no end) is told first: it would otherwise be compared with every cut-off.
     return sa.case(
+        (moment.is_(None), sa.null()),
         *((moment <= sa.literal(cutoff, UTCDateTime), index) for index, cutoff in enumerate(cutoffs.values())),
         else_=None,
     )
