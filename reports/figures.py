@@ -350,15 +350,8 @@ def temporary_table(db: sa.Connection, name: str, columns: Sequence[sa.Column]) 
 
 
 def seat_counts(db: sa.Connection, seats: sa.CTE | sa.Table) -> list[dict[str, Any]]:
-    """Seat counts by connection, licence type, billable, status, usage category and department."""
-    columns = (
-        seats.c.connection_id,
-        seats.c.license_type,
-        seats.c.billable,
-        seats.c.status,
-        seats.c.usage,
-        seats.c.department,
-    )
+    """Seat counts by connection, licence type, billable, status and usage category."""
+    columns = (seats.c.connection_id, seats.c.license_type, seats.c.billable, seats.c.status, seats.c.usage)
     query = sa.select(*columns, sa.func.count().label("seats")).group_by(*columns)
     return [dict(row._mapping) for row in db.execute(query)]
 
