@@ -10,6 +10,7 @@ and peak Python memory of each. A benchmark that prints figures, not a test::
     python benchmarks/report_benchmark.py --keep bench.db # keep the database to look at it
     python benchmarks/report_benchmark.py --database bench.db  # report over a kept database (peak RSS: report only)
     python benchmarks/report_benchmark.py --database bench.db --format html  # just that format
+    python benchmarks/report_benchmark.py --directory      # with an HR directory of everyone (2% left)
 """
 
 from __future__ import annotations
@@ -166,6 +167,44 @@ def build_history(path: Path, seats: int, months: int, seed: int = 7) -> dict[st
     return counts
 
 
+def add_directory(path: Path, seats: int, seed: int = 11) -> int:
+    """An HR directory connection holding every person of the history (2% of them terminated); the people count."""
+    random.seed(seed)
+    connection = sqlite3.connect(path)
+    if connection.execute("SELECT 1 FROM connection WHERE name = 'hr'").fetchone():
+        connection.close()
+        return 0
+    when = REPORT_MONTH.start + timedelta(days=14)
+    cid = connection.execute("SELECT max(id) + 1 FROM connection").fetchone()[0]
+    run_id = connection.execute("SELECT max(id) + 1 FROM sync_run").fetchone()[0]
+    connection.execute(
+        "INSERT INTO connection (id, name, provider, created_at) VALUES (?, 'hr', 'csv', ?)", (cid, stamp(when))
+    )
+    connection.execute(
+        "INSERT INTO sync_run (id, connection_id, started_at, finished_at, outcome, seen, added, changed, removed, "
+        "unchanged, rejected, duplicates, notes) VALUES (?, ?, ?, ?, 'succeeded', 0, 0, 0, 0, 0, 0, 0, '[]')",
+        (run_id, cid, stamp(when), stamp(when + timedelta(minutes=1))),
+    )
+    people = int(seats * 0.8)
+    rows = []
+    for person in range(people):
+        left = random.random() < 0.02
+        rows.append((
+            cid, f"person{person}@example.com", f"person{person}@example.com", f"Person {person}",
+            "terminated" if left else "active", stamp(when - timedelta(days=3)) if left else None,
+            random.choice(DEPARTMENTS), f"CC-{person % 40:02d}", stamp(when), run_id,
+        ))  # fmt: skip
+    connection.executemany(
+        "INSERT INTO person (connection_id, person_key, email, aliases, name, status, status_since, department, "
+        "cost_center, state_hash, seen_from, opened_by_run) VALUES (?, ?, ?, '[]', ?, ?, ?, ?, ?, '', ?, ?)",
+        rows,
+    )
+    connection.execute("ANALYZE")
+    connection.commit()
+    connection.close()
+    return people
+
+
 def _seat_row(seat: OpenSeat, cid: int, key: str, types, when: datetime, run_id: int) -> tuple:
     name, billable, _ = types[seat.license_index]
     user_id = None if key.startswith("email:") else key
@@ -229,6 +268,9 @@ def main() -> None:
         choices=list(ReportFormat),
         help="time only this format (repeatable; default: the figures, then every format)",
     )
+    parser.add_argument(
+        "--directory", action="store_true", help="add an HR directory of every person (to a --database too)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="seatkeeper-bench-"))
@@ -243,6 +285,10 @@ def main() -> None:
             f"history built in {time.perf_counter() - start:.1f} s: "
             + ", ".join(f"{v:,} {k}" for k, v in counts.items())
         )
+    if args.directory:
+        seats = sqlite3.connect(path).execute("SELECT count(*) FROM seat WHERE seen_until IS NULL").fetchone()[0]
+        added = add_directory(path, seats)
+        print(f"directory: {added:,} people added" if added else "directory: already there")
     print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MiB)")
 
     engine = db.open_engine(f"sqlite:///{path}")
