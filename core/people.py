@@ -170,10 +170,6 @@ class Directory:
     def __bool__(self) -> bool:
         return bool(self.people)
 
-    def emails(self) -> Iterable[tuple[str, int]]:
-        """Each canonical email a person is matched by (primary or alias), with that person's index in ``people``."""
-        return self._by_email.items()
-
     def person_of(self, email: str | None) -> Mapping[str, Any] | None:
         """The person an account's ``email`` belongs to, by an exact rule; None when no rule matches."""
         if not email:

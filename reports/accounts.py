@@ -15,11 +15,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
+from seatkeeper.models import connection_t, person_t
 from seatkeeper.people import Directory, MatchingRules
 
 from .figures import temporary_table
@@ -62,52 +65,136 @@ class PeopleSections:
     leaver_usage: dict[tuple[str, str, str], dict[str, int]]
 
 
+class People:
+    """The directory's people at the report's cut-off, as its SQL sees them: every email that matches a person
+    is in a temporary table (see :func:`matched`); the people themselves stay in the database, and only those
+    the lists name are read."""
+
+    def __init__(self, engine: Engine, cutoff: datetime, rules: MatchingRules, directories: Sequence[str] | None):
+        self.engine = engine
+        self.cutoff = cutoff
+        self.rules = rules
+        self.directories = directories
+        self.count = 0  # people matched by at least one email, set by matched()
+        self._guesses: Directory | None = None
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def held(self, *columns: Any, also: Any = None) -> sa.Select:
+        """``columns`` of the directories' people held at the cut-off (``connection_t`` is joined, and ``also``)."""
+        source = person_t.join(connection_t, person_t.c.connection_id == connection_t.c.id)
+        if also is not None:
+            source = source.join(also, sa.true())
+        query = (
+            sa.select(*columns)
+            .select_from(source)
+            .where(
+                person_t.c.seen_from <= self.cutoff,
+                sa.or_(person_t.c.seen_until.is_(None), person_t.c.seen_until > self.cutoff),
+            )
+        )
+        if self.directories is not None:
+            query = query.where(connection_t.c.name.in_(list(self.directories)))
+        return query
+
+    def directory_names(self) -> list[str]:
+        """The directory connections the people come from."""
+        with self.engine.connect() as db:
+            return list(db.execute(self.held(connection_t.c.name).distinct()).scalars())
+
+    def possible_matches(self, name: str | None, email: str | None) -> list[str]:
+        """Emails of people whose name matches an unmatched account's (see :meth:`Directory.possible_matches`)."""
+        if self._guesses is None:
+            query = self.held(person_t.c.email, person_t.c.name).order_by(
+                connection_t.c.name, person_t.c.email, person_t.c.person_key
+            )
+            with self.engine.connect() as db:
+                self._guesses = Directory([{"email": e, "name": n} for e, n in db.execute(query)], self.rules)
+        return [person["email"] for person in self._guesses.possible_matches(name, email)]
+
+
 @contextmanager
-def matched(db: sa.Connection, held: sa.Select, directory: Directory, rules: MatchingRules) -> Iterator[sa.Select]:
+def matched(db: sa.Connection, held: sa.Select, people: People) -> Iterator[sa.Select]:
     """``held`` (seats with an ``email`` and a ``department`` column) with each seat's person: the columns
-    :func:`people_sections` reads. The directory's emails are in a temporary table of ``db`` until leaving."""
+    :func:`people_sections` reads. The people's emails are in a temporary table of ``db`` until leaving."""
+    rules = people.rules
     email = held.selected_columns.email
     own_department = sa.func.nullif(held.selected_columns.department, "", type_=sa.String)
-    if not directory:
-        yield held.add_columns(
-            sa.cast(sa.null(), sa.Integer).label("person"),
-            rules.canonical_sql(email).label("person_key"),
-            own_department.label("charged_department"),
-            sa.cast(sa.null(), sa.String).label("cost_center"),
-            sa.false().label("departed"),
-            rules.is_external_sql(email).label("external"),
-        )
-        return
-    with temporary_table(db, "report_people", _people_columns()) as people:
-        rows = []
-        for canonical, index in directory.emails():
-            person = directory.people[index]
-            rows.append(
-                {
-                    "email": canonical,
-                    "person": index,
-                    "primary_email": person["email"],
-                    "department": person.get("department") or None,
-                    "cost_center": person.get("cost_center") or None,
-                    "departed": person["status"] in LEFT_STATUSES,
-                }
+    with temporary_table(db, "report_people", _people_columns()) as table:
+        db.execute(table.insert().from_select([c.name for c in table.c], _matching_emails(db, people)))
+        people.count = db.execute(sa.select(sa.func.count(sa.distinct(table.c.person)))).scalar_one()
+        if not people:
+            yield held.add_columns(
+                sa.cast(sa.null(), sa.Integer).label("person"),
+                rules.canonical_sql(email).label("person_key"),
+                own_department.label("charged_department"),
+                sa.cast(sa.null(), sa.String).label("cost_center"),
+                sa.false().label("departed"),
+                rules.is_external_sql(email).label("external"),
             )
-        db.execute(people.insert(), rows)
-        yield held.outerjoin(people, people.c.email == rules.matched_sql(email)).add_columns(
-            people.c.person,
-            sa.func.coalesce(people.c.primary_email, rules.canonical_sql(email)).label("person_key"),
-            sa.func.coalesce(own_department, people.c.department).label("charged_department"),
-            people.c.cost_center,
-            sa.func.coalesce(people.c.departed, sa.false()).label("departed"),
+            return
+        yield held.outerjoin(table, table.c.email == rules.matched_sql(email)).add_columns(
+            table.c.person,
+            sa.func.coalesce(table.c.primary_email, rules.canonical_sql(email)).label("person_key"),
+            sa.func.coalesce(own_department, table.c.department).label("charged_department"),
+            table.c.cost_center,
+            sa.func.coalesce(table.c.departed, sa.false()).label("departed"),
             rules.is_external_sql(email).label("external"),
         )
+
+
+def _matching_emails(db: sa.Connection, people: People) -> sa.Select:
+    """Each canonical email of the people (primary, then aliases) with the person it matches: where two people
+    share one, the first by directory, email and key (as :class:`Directory` does)."""
+    order = (connection_t.c.name.label("directory"), person_t.c.email.label("primary_email"), person_t.c.person_key)
+    primary = people.held(
+        person_t.c.id.label("person"), person_t.c.email.label("address"), sa.literal(0).label("position"), *order
+    )
+    if db.dialect.name == "sqlite":
+        alias = sa.func.json_each(person_t.c.aliases).table_valued("value", "key").alias("alias")
+        position = alias.c.key + 1
+    else:
+        alias = (
+            sa.func.json_array_elements_text(person_t.c.aliases)
+            .table_valued("value", with_ordinality="position")
+            .render_derived(name="alias")
+        )
+        position = alias.c.position
+    aliases = people.held(
+        person_t.c.id.label("person"), alias.c.value.label("address"), position.label("position"), *order, also=alias
+    )
+    emails = sa.union_all(primary, aliases).subquery("emails")
+    canonical = people.rules.canonical_sql(emails.c.address)
+    ranked = sa.select(
+        canonical.label("email"),
+        emails.c.person,
+        sa.func.row_number()
+        .over(
+            partition_by=canonical,
+            order_by=(emails.c.directory, emails.c.primary_email, emails.c.person_key, emails.c.position),
+        )
+        .label("rank"),
+    ).subquery("ranked")
+    return (
+        sa.select(
+            ranked.c.email,
+            ranked.c.person,
+            person_t.c.email,
+            sa.func.nullif(person_t.c.department, ""),
+            sa.func.nullif(person_t.c.cost_center, ""),
+            person_t.c.status.in_(LEFT_STATUSES),
+        )
+        .join_from(ranked, person_t, person_t.c.id == ranked.c.person)
+        .where(ranked.c.rank == 1, ranked.c.email.is_not(None))
+    )
 
 
 def people_sections(
     db: sa.Connection,
     seats: sa.Table | sa.Subquery,
     known: Sequence[Mapping[str, Any]],
-    directory: Directory,
+    people: People,
     settings: ReportSettings,
     unused_categories: Sequence[str] = (),
 ) -> PeopleSections:
@@ -116,19 +203,19 @@ def people_sections(
 
     With ``unused_categories``, ``seats`` has each seat's ``usage`` (:func:`figures.with_usage`).
     """
-    accounts = _Accounts(db, seats, {row["id"]: row for row in known}, directory, settings)
+    accounts = _Accounts(db, seats, {row["id"]: row for row in known}, people, settings)
     a = seats.c
     with accounts.counted():
         return PeopleSections(
             departments=accounts.departments(),
-            cost_centers=accounts.cost_centers() if directory else [],
+            cost_centers=accounts.cost_centers() if people else [],
             leavers=accounts.leavers(),
             external_accounts=accounts.listed(a.billable.is_(True), a.external.is_(True)),
             unmatched_accounts=[
-                dataclasses.replace(account, possible_matches=_guesses(directory, account))
+                dataclasses.replace(account, possible_matches=people.possible_matches(account.name, account.email))
                 for account in accounts.listed(a.person.is_(None), a.external.is_not(True))
             ]
-            if directory
+            if people
             else [],
             people=accounts.people(),
             leaver_usage=accounts.leaver_usage(unused_categories),
@@ -143,13 +230,13 @@ class _Accounts:
         db: sa.Connection,
         seats: sa.Table | sa.Subquery,
         connections: Mapping[int, Mapping[str, Any]],
-        directory,
+        people: People,
         settings,
     ):
         self.db = db
         self.table = seats
         self.connections = connections
-        self.directory = directory
+        self.directory = people
         self.settings = settings
         self.prices: dict[tuple[int, str], Decimal | None] = {}
         self.persons: sa.Table
@@ -243,10 +330,17 @@ class _Accounts:
         """Account rows (a licence type's seats of one email in one connection) matching ``where``."""
         a = self.table.c
         keys = [a[name] for name in ACCOUNT_COLUMNS]
+        person = (
+            person_t.c.email.label("person_email"),
+            person_t.c.name.label("person_name"),
+            person_t.c.status.label("person_status"),
+            person_t.c.status_since.label("person_since"),
+        )
         query = (
-            sa.select(*keys, a.person_key, sa.func.max(a.name).label("name"), sa.func.count().label("seats"))
+            sa.select(*keys, a.person_key, *person, sa.func.max(a.name).label("name"), sa.func.count().label("seats"))
+            .select_from(self.table.outerjoin(person_t, person_t.c.id == a.person))
             .where(*where)
-            .group_by(*keys, a.person_key)
+            .group_by(*keys, a.person_key, *person)
         )
         return sorted(self.db.execute(query), key=self._order)
 
@@ -306,19 +400,18 @@ class _Accounts:
         return usage
 
     def _leaver(self, row) -> Leaver:
-        person = self.directory.people[row.person] if row.person is not None else {}
         account = self._seats(row)
         return Leaver(
             email=account.email,
-            person_email=person.get("email"),
-            name=person.get("name") or account.name,
+            person_email=row.person_email,
+            name=row.person_name or account.name,
             application=account.application,
             provider=account.provider,
             connection=account.connection,
             license_type=account.license_type,
             status=account.status,
-            person_status=person.get("status", DEACTIVATED_ELSEWHERE),
-            left_at=person.get("status_since"),
+            person_status=row.person_status or DEACTIVATED_ELSEWHERE,
+            left_at=row.person_since,
             seats=account.seats,
             monthly_cost=account.monthly_cost,
         )
@@ -364,10 +457,7 @@ class _Accounts:
 
     def _person(self, key: str, rows: Sequence, billable: int, unpriced: int) -> Person:
         """One person of the costliest: their tools and seats."""
-        first = rows[0]
-        name = (self.directory.people[first.person].get("name") if first.person is not None else None) or next(
-            (row.name for row in rows if row.name), None
-        )
+        name = rows[0].person_name or next((row.name for row in rows if row.name), None)
         providers: list[str] = []
         applications: list[str] = []
         seats = []
@@ -401,11 +491,6 @@ def _charge(line, billable: bool, seats: int, cost: Decimal | None) -> None:
             line.unpriced_seats += seats
         else:
             line.monthly_cost += cost
-
-
-def _guesses(directory: Directory, account: AccountSeats) -> list[str]:
-    """Directory people an unmatched account may be, by name: listed for review, never counted."""
-    return [person["email"] for person in directory.possible_matches(account.name, account.email)]
 
 
 def _license_type_columns() -> list[sa.Column]:

@@ -67,10 +67,10 @@ def build_report(
     settings = source.settings
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
     activity_reported, unused_days = source.activity_reported, source.unused_days
-    directory = directory_at(engine, cutoff, settings)
+    directory = accounts.People(engine, cutoff, settings.rules, settings.rules.directories)
     with (
         engine.connect() as db,
-        accounts.matched(db, source.held, directory, settings.rules) as with_people,
+        accounts.matched(db, source.held, directory) as with_people,
         figures.materialized(db, with_people) as held,
     ):
         seats = figures.with_usage(held, source.idle_rules, activity_reported).subquery("seats_with_usage")
@@ -801,9 +801,9 @@ def directory_at(engine: Engine, cutoff: datetime, settings: ReportSettings) -> 
     return Directory(people, settings.rules)
 
 
-def _directory_connections(engine: Engine, directory: Directory, known) -> list[dict[str, Any]]:
+def _directory_connections(engine: Engine, directory: accounts.People, known) -> list[dict[str, Any]]:
     """The directory connections the people came from that are not among the report's connections."""
-    names = {person["directory"] for person in directory.people} - {row["name"] for row in known}
+    names = set(directory.directory_names()) - {row["name"] for row in known} if directory else set()
     return figures.named_connections(engine, sorted(names)) if names else []
 
 
