@@ -121,7 +121,8 @@ def matched(db: sa.Connection, held: sa.Select, people: People) -> Iterator[sa.S
     rules = people.rules
     email = held.selected_columns.email
     own_department = sa.func.nullif(held.selected_columns.department, "", type_=sa.String)
-    with temporary_table(db, "report_people", _people_columns()) as table:
+    # Looked up once per seat by its primary key: in SQLite, a table without rowid is that key's own index.
+    with temporary_table(db, "report_people", _people_columns(), sqlite_with_rowid=False) as table:
         db.execute(table.insert().from_select([c.name for c in table.c], _matching_emails(db, people)))
         people.count = db.execute(sa.select(sa.func.count(sa.distinct(table.c.person)))).scalar_one()
         if not people:

@@ -338,9 +338,12 @@ def materialized(db: sa.Connection, held: sa.Select) -> Iterator[sa.Table]:
 
 
 @contextmanager
-def temporary_table(db: sa.Connection, name: str, columns: Sequence[sa.Column]) -> Iterator[sa.Table]:
-    """A temporary table of ``columns`` that only ``db`` sees, dropped (and the transaction ended) on leaving."""
-    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
+def temporary_table(db: sa.Connection, name: str, columns: Sequence[sa.Column], **options: Any) -> Iterator[sa.Table]:
+    """A temporary table of ``columns`` that only ``db`` sees, dropped (and the transaction ended) on leaving.
+
+    ``options`` are the table's dialect options (``sqlite_with_rowid=False``).
+    """
+    table = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"], **options)
     table.create(db)
     try:
         yield table
