@@ -14,6 +14,23 @@ from tests.throwaway_plugin import user
 from .conftest import SETTINGS
 
 
+def old_connection_and_run(conn, t: dict) -> tuple[int, int]:
+    """A connection and one succeeded run, written with plain SQL as an older schema's code wrote them."""
+    connection_id = conn.execute(
+        sa.text("insert into connection (name, provider, created_at) values ('acme', 'listprovider', :t) returning id"),
+        t,
+    ).scalar_one()
+    run_id = conn.execute(
+        sa.text(
+            "insert into sync_run (connection_id, started_at, finished_at, outcome, seen, added, changed, removed,"
+            " unchanged, rejected, duplicates, notes) values (:c, :t, :t, 'succeeded', 1, 1, 0, 0, 0, 0, 0, '[]')"
+            " returning id"
+        ),
+        {**t, "c": connection_id},
+    ).scalar_one()
+    return connection_id, run_id
+
+
 def test_first_schema_database_with_data_upgrades_to_head(database_url, connection, provider):
     engine = db.create_engine(database_url)
     db.upgrade(engine, "0001")
@@ -22,20 +39,7 @@ def test_first_schema_database_with_data_upgrades_to_head(database_url, connecti
     # Data written as the first schema's code wrote it: plain SQL against the 0001 tables.
     with engine.begin() as conn:
         t = {"t": datetime(2026, 1, 1)}
-        connection_id = conn.execute(
-            sa.text(
-                "insert into connection (name, provider, created_at) values ('acme', 'listprovider', :t) returning id"
-            ),
-            t,
-        ).scalar_one()
-        run_id = conn.execute(
-            sa.text(
-                "insert into sync_run (connection_id, started_at, finished_at, outcome, seen, added, changed, removed,"
-                " unchanged, rejected, duplicates, notes) values (:c, :t, :t, 'succeeded', 1, 1, 0, 0, 0, 0, 0, '[]')"
-                " returning id"
-            ),
-            {**t, "c": connection_id},
-        ).scalar_one()
+        connection_id, run_id = old_connection_and_run(conn, t)
         conn.execute(
             sa.text(
                 "insert into seat (connection_id, seat_key, user_id, email, name, license_type, billable, status,"
@@ -73,20 +77,7 @@ def test_stored_extras_become_canonical_and_the_next_sync_finds_the_seat_unchang
     extras = {"zoom_type": 2, "group_ids": ["b", "a"], "plan": "pro"}
     with engine.begin() as conn:
         t = {"t": datetime(2026, 1, 1)}
-        connection_id = conn.execute(
-            sa.text(
-                "insert into connection (name, provider, created_at) values ('acme', 'listprovider', :t) returning id"
-            ),
-            t,
-        ).scalar_one()
-        run_id = conn.execute(
-            sa.text(
-                "insert into sync_run (connection_id, started_at, finished_at, outcome, seen, added, changed, removed,"
-                " unchanged, rejected, duplicates, notes) values (:c, :t, :t, 'succeeded', 1, 1, 0, 0, 0, 0, 0, '[]')"
-                " returning id"
-            ),
-            {**t, "c": connection_id},
-        ).scalar_one()
+        connection_id, run_id = old_connection_and_run(conn, t)
         conn.execute(
             sa.text(
                 "insert into seat (connection_id, seat_key, user_id, email, name, license_type, billable, status,"
