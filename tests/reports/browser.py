@@ -18,7 +18,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import pytest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 FLAGS = (
@@ -45,6 +47,14 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def tool_missing(message: str) -> NoReturn:
+    """Skip a test whose tool (``message`` says which, and how to install it) is missing; fail in CI, whose
+    .ci/run installs it."""
+    if os.environ.get("CI"):
+        pytest.fail(message + ": CI requires it")
+    pytest.skip(message)
 
 
 class BrowserError(RuntimeError):

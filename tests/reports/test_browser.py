@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from seatkeeper.reports.generate import ReportFormat, write_report
 from seatkeeper.reports.period import parse_month
 from tests.reports import history
-from tests.reports.browser import Chromium, find_chromium
+from tests.reports.browser import Chromium, find_chromium, tool_missing
 from tests.reports.conftest import SCRIPT
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
@@ -31,10 +30,7 @@ def chromium_path():
     """Chromium's path; skip (fail in CI) without it."""
     path = find_chromium()
     if path is None:
-        message = "headless Chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message + ": CI requires it")
-        pytest.skip(message)
+        tool_missing("headless Chromium is not installed (apt-get install chromium)")
     return path
 
 

@@ -7,14 +7,13 @@ Skipped without Chromium or pdftotext, except in CI (``CI`` set), where either m
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 
 import pytest
 
-from tests.reports.browser import Chromium
+from tests.reports.browser import Chromium, tool_missing
 from tests.reports.test_browser import ARTIFACTS, chromium_path, report_file  # noqa: F401 - shared fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -64,10 +63,7 @@ def pdftotext():
     """pdftotext's path; skip (fail in CI) without it."""
     path = shutil.which("pdftotext")
     if path is None:
-        message = "pdftotext is not installed (apt-get install poppler-utils)"
-        if os.environ.get("CI"):
-            pytest.fail(message + ": CI requires it")
-        pytest.skip(message)
+        tool_missing("pdftotext is not installed (apt-get install poppler-utils)")
     return path
 
 
