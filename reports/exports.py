@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -57,13 +56,6 @@ CSV_COLUMNS = (
 def report_data(report: Report) -> dict[str, Any]:
     """The report as JSON-ready data with stable keys (see docs/reports.md for the shape)."""
     return {"schema": SCHEMA, **_plain(report)}
-
-
-def render_json(report: Report) -> str:
-    """The report as an indented JSON document."""
-    out = io.StringIO()
-    write_json(report, out)
-    return out.getvalue()
 
 
 def write_json(report: Report, out: TextIO) -> None:

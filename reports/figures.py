@@ -208,23 +208,6 @@ def _held_query(connection_ids: Sequence[int], cutoff: datetime, *columns: Any) 
     )
 
 
-def held_seats(connection_ids: Sequence[int], cutoff: datetime) -> sa.Subquery:
-    """Seats held at ``cutoff`` (identity and licence only, no activity)."""
-    return _held_query(
-        connection_ids,
-        cutoff,
-        seat_t.c.connection_id,
-        connection_t.c.provider,
-        connection_t.c.name.label("connection"),
-        seat_t.c.seat_key,
-        seat_t.c.email,
-        seat_t.c.name,
-        seat_t.c.department,
-        seat_t.c.license_type,
-        seat_t.c.billable,
-    ).subquery()
-
-
 @dataclass(frozen=True)
 class IdleRule:
     """How one connection's idle seats are told: thresholds, counted back from the time of its data."""
@@ -458,7 +441,7 @@ def _held(table: sa.Table | sa.Alias, when: datetime) -> sa.ColumnElement[bool]:
 
 
 def _seat_identity(table: sa.Table | sa.Alias) -> tuple[Any, ...]:
-    """The columns of :func:`held_seats`, from ``table`` (an alias of the seat table) joined to its connection."""
+    """A seat's identity and licence, from ``table`` (an alias of the seat table) joined to its connection."""
     return (
         table.c.connection_id,
         connection_t.c.provider,
@@ -470,67 +453,6 @@ def _seat_identity(table: sa.Table | sa.Alias) -> tuple[Any, ...]:
         table.c.license_type,
         table.c.billable,
     )
-
-
-def multi_provider_people(
-    engine: Engine, connection_ids: Sequence[int], cutoff: datetime, limit: int | None
-) -> tuple[int, list[dict[str, Any]]]:
-    """People (by email) holding seats in more than one provider at ``cutoff``.
-
-    Returns how many there are, and their seats grouped by person, provider, connection and licence type
-    (people with the most billable seats first, at most ``limit`` people).
-
-    One statement: the people are found once (a materialised CTE numbering them, with their count), and
-    only the chosen ones' seats are looked up again, by email.
-    """
-    seats = held_seats(connection_ids, cutoff)
-    emails = (
-        sa.select(seats.c.email, seats.c.provider, seats.c.billable)
-        .where(seats.c.email.is_not(None))
-        .cte("held_emails")
-        .prefix_with("MATERIALIZED")
-    )
-    billable_seats = sa.func.sum(sa.case((emails.c.billable.is_(True), 1), else_=0))
-    people = (
-        sa.select(
-            emails.c.email,
-            billable_seats.label("billable_seats"),
-            sa.func.count().over().label("people_total"),
-            sa.func.row_number().over(order_by=(billable_seats.desc(), emails.c.email)).label("position"),
-        )
-        .group_by(emails.c.email)
-        .having(sa.func.count(sa.distinct(emails.c.provider)) > 1)
-        .cte("people")
-        .prefix_with("MATERIALIZED")
-    )
-    if limit == 0:
-        with engine.connect() as db:
-            return db.execute(sa.select(sa.func.count()).select_from(people)).scalar_one(), []
-    group = (seats.c.email, seats.c.provider, seats.c.connection, seats.c.license_type, seats.c.billable)
-    person_seats = (
-        sa.select(
-            *group,
-            people.c.billable_seats,
-            people.c.people_total,
-            sa.func.max(seats.c.name).label("name"),
-            sa.func.count().label("seats"),
-        )
-        .select_from(seats.join(people, people.c.email == seats.c.email))
-        .group_by(*group, people.c.billable_seats, people.c.people_total)
-        .order_by(
-            people.c.billable_seats.desc(),
-            seats.c.email,
-            seats.c.provider,
-            seats.c.connection,
-            seats.c.license_type,
-            seats.c.billable,
-        )
-    )
-    if limit is not None:
-        person_seats = person_seats.where(people.c.position <= limit)
-    with engine.connect() as db:
-        rows = [dict(row._mapping) for row in db.execute(person_seats)]
-    return (rows[0]["people_total"] if rows else 0), rows
 
 
 def trend_counts(
