@@ -207,9 +207,10 @@ def people_sections(
     accounts = _Accounts(db, seats, {row["id"]: row for row in known}, people, settings)
     a = seats.c
     with accounts.counted():
+        departments, cost_centers = accounts.chargeback()
         return PeopleSections(
-            departments=accounts.departments(),
-            cost_centers=accounts.cost_centers() if people else [],
+            departments=departments,
+            cost_centers=cost_centers,
             leavers=accounts.leavers(),
             external_accounts=accounts.listed(a.billable.is_(True), a.external.is_(True)),
             unmatched_accounts=[
@@ -302,30 +303,31 @@ class _Accounts:
         price = self.prices[(row.connection_id, row.license_type)]
         return None if price is None else price * seats
 
-    def _charged(self, group: sa.ColumnElement, line_of) -> list:
-        """Seats and money summed per value of ``group``, a line (made by ``line_of``) each."""
+    def chargeback(self) -> tuple[list[DepartmentLine], list[CostCenterLine]]:
+        """Seats and money per department (the tool's own, else the directory person's) and per cost center
+        (which only a directory knows; none when nobody has one), from one pass over the seats."""
         a = self.table.c
-        keys = (group.label("group"), a.connection_id, a.license_type, a.billable)
-        query = sa.select(*keys, sa.func.count().label("seats")).group_by(*keys)
-        lines: dict[str | None, Any] = {}
-        for row in self.db.execute(query):
-            line = lines.get(row.group)
-            if line is None:
-                line = lines[row.group] = line_of(row.group)
-            _charge(line, row.billable, row.seats, self._cost(row, row.seats))
-        return list(lines.values())
-
-    def departments(self) -> list[DepartmentLine]:
-        """Per department: the tool's own department when it has one, else the directory person's."""
-        lines = self._charged(self.table.c.charged_department, DepartmentLine)
-        return sorted(lines, key=lambda d: (d.department is None, -d.monthly_cost, -d.billable, d.department or ""))
-
-    def cost_centers(self) -> list[CostCenterLine]:
-        """Per cost center, which only a directory knows; an empty list when nobody has one."""
-        lines = self._charged(self.table.c.cost_center, CostCenterLine)
-        if all(line.cost_center is None for line in lines):
-            return []
-        return sorted(lines, key=lambda c: (c.cost_center is None, -c.monthly_cost, -c.billable, c.cost_center or ""))
+        keys = (a.charged_department, a.cost_center, a.connection_id, a.license_type, a.billable)
+        departments: dict[str | None, DepartmentLine] = {}
+        centers: dict[str | None, CostCenterLine] = {}
+        for row in self.db.execute(sa.select(*keys, sa.func.count().label("seats")).group_by(*keys)):
+            cost = self._cost(row, row.seats)
+            department = _line(departments, row.charged_department, DepartmentLine)
+            center = _line(centers, row.cost_center, CostCenterLine)
+            _charge(department, row.billable, row.seats, cost)
+            _charge(center, row.billable, row.seats, cost)
+        if all(center is None for center in centers):
+            centers = {}
+        return (
+            sorted(
+                departments.values(),
+                key=lambda d: (d.department is None, -d.monthly_cost, -d.billable, d.department or ""),
+            ),
+            sorted(
+                centers.values(),
+                key=lambda c: (c.cost_center is None, -c.monthly_cost, -c.billable, c.cost_center or ""),
+            ),
+        )
 
     def _rows(self, *where: sa.ColumnElement) -> list[sa.Row]:
         """Account rows (a licence type's seats of one email in one connection) matching ``where``."""
@@ -482,6 +484,14 @@ class _Accounts:
             if account.billable and account.monthly_cost is not None:
                 cost += account.monthly_cost
         return Person(key, name, providers, applications, seats, billable, cost, unpriced)
+
+
+def _line(lines: dict, key: str | None, line_of):
+    """The line of ``key`` in ``lines``, made by ``line_of`` the first time."""
+    line = lines.get(key)
+    if line is None:
+        line = lines[key] = line_of(key)
+    return line
 
 
 def _charge(line, billable: bool, seats: int, cost: Decimal | None) -> None:
