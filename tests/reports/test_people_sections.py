@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 
 import sqlalchemy as sa
 
@@ -145,9 +146,10 @@ MATCHING = MatchingRules(
     aliases={"costa.sam@gmail.com": "sam.costa@acme.com"},
 )
 STAFF = [
-    {"email": "sam.costa@acme.com", "aliases": ["s.costa@acme.com", "shared@acme.com"], "name": "Sam Costa"},
-    # Also claims shared@: Sam is first by email, so the address is Sam's (as the Python rules say).
+    # Stored first, and also claims shared@: Sam is first by email, so the address is Sam's (as the Python
+    # rules say), whatever order the people were stored in.
     {"email": "zoe@acme.com", "aliases": ["shared@acme.com"], "name": "Zoe"},
+    {"email": "sam.costa@acme.com", "aliases": ["s.costa@acme.com", "shared@acme.com"], "name": "Sam Costa"},
     {"email": "left@acme.com", "status": "terminated", "status_since": datetime(2026, 3, 2, tzinfo=UTC)},
     {"email": "ana@acme.com", "department": "Sales", "cost_center": "CC-7"},
 ]
@@ -168,7 +170,8 @@ def test_accounts_match_the_stored_directory_as_the_python_rules_match_them(engi
     ]
     rows = [account(email, None, connection_id=n % 3 + 1) for n, email in enumerate(emails)]
     sections = sections_of(engine, rows, STAFF, ReportSettings(rules=MATCHING), TOOLS)
-    directory = Directory([{"aliases": [], **person} for person in STAFF], MATCHING)
+    # As the report reads them: by directory, then email.
+    directory = Directory(sorted(({"aliases": [], **person} for person in STAFF), key=itemgetter("email")), MATCHING)
     expected = {email: (directory.person_of(email) or {}).get("email") for email in emails}
     assert expected["shared@acme.com"] == "sam.costa@acme.com"
     unmatched = {account.email for account in sections.unmatched_accounts}
