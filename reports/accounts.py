@@ -88,22 +88,25 @@ class People:
         source = person_t.join(connection_t, person_t.c.connection_id == connection_t.c.id)
         if also is not None:
             source = source.join(also, sa.true())
-        query = (
-            sa.select(*columns)
-            .select_from(source)
-            .where(
-                person_t.c.seen_from <= self.cutoff,
-                sa.or_(person_t.c.seen_until.is_(None), person_t.c.seen_until > self.cutoff),
-            )
-        )
-        if self.directories is not None:
-            query = query.where(connection_t.c.name.in_(list(self.directories)))
-        return query
+        return self._of_directories(sa.select(*columns).select_from(source).where(*self._held_at_cutoff()))
 
     def directory_names(self) -> list[str]:
         """The directory connections the people come from."""
+        # Each connection is asked for one person held, not every person for their connection.
+        someone = sa.exists().where(person_t.c.connection_id == connection_t.c.id, *self._held_at_cutoff())
         with self.engine.connect() as db:
-            return list(db.execute(self.held(connection_t.c.name).distinct()).scalars())
+            return list(db.execute(self._of_directories(sa.select(connection_t.c.name).where(someone))).scalars())
+
+    def _held_at_cutoff(self) -> tuple[sa.ColumnElement, ...]:
+        return (
+            person_t.c.seen_from <= self.cutoff,
+            sa.or_(person_t.c.seen_until.is_(None), person_t.c.seen_until > self.cutoff),
+        )
+
+    def _of_directories(self, query: sa.Select) -> sa.Select:
+        if self.directories is not None:
+            query = query.where(connection_t.c.name.in_(list(self.directories)))
+        return query
 
     def possible_matches(self, name: str | None, email: str | None) -> list[str]:
         """Emails of people whose name matches an unmatched account's (see :meth:`Directory.possible_matches`)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -68,18 +69,25 @@ def build_report(
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
     activity_reported, unused_days = source.activity_reported, source.unused_days
     directory = accounts.People(engine, cutoff, settings.rules, settings.rules.directories)
-    with (
-        engine.connect() as db,
-        accounts.matched(db, source.held, directory) as with_people,
-        figures.materialized(db, with_people) as held,
-    ):
-        seats = figures.with_usage(held, source.idle_rules, activity_reported).subquery("seats_with_usage")
-        counts = figures.seat_counts(db, seats)
-        categories = sorted(
-            {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
-        )
-        unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
-        sections = accounts.people_sections(db, seats, known, directory, settings, categories)
+    trend_cutoffs = _trend_cutoffs(month, now)
+    # The trend and the changes read the seat intervals on connections of their own, independent of the seats
+    # held: the database works on them (without holding the GIL) while the seats held are counted here.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seatkeeper-report") as background:
+        trend_future = background.submit(figures.trend_counts, engine, ids, trend_cutoffs)
+        differences_future = background.submit(_differences, engine, ids, month, cutoff, runs)
+        with (
+            engine.connect() as db,
+            accounts.matched(db, source.held, directory) as with_people,
+            figures.materialized(db, with_people) as held,
+        ):
+            seats = figures.with_usage(held, source.idle_rules, activity_reported).subquery("seats_with_usage")
+            counts = figures.seat_counts(db, seats)
+            categories = sorted(
+                {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
+            )
+            unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
+            sections = accounts.people_sections(db, seats, known, directory, settings, categories)
+        trend_rows, differences = trend_future.result(), differences_future.result()
     plans = _plans_at(engine, known, cutoff)
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}
@@ -136,7 +144,7 @@ def build_report(
             seats=unused_seats,
             seats_total=totals.unused,
         ),
-        changes=_changes(engine, ids, month, cutoff, runs, settings, list_limit, newly, providers),
+        changes=_changes(differences, month, runs, settings, list_limit, newly, providers),
         departments=sections.departments,
         cost_centers=sections.cost_centers,
         directory=bool(directory),
@@ -144,7 +152,7 @@ def build_report(
         external_accounts=sections.external_accounts,
         unmatched_accounts=sections.unmatched_accounts,
         people=sections.people,
-        trend=_trend(engine, known, month, now, runs, settings),
+        trend=_trend(engine, trend_rows, trend_cutoffs, known, runs, settings),
         freshness=list(freshness.values()),
         alerts=finance.alerts(renewals, freshness.values(), sections.leavers, settings.currency),
         warnings=warnings,
@@ -619,15 +627,31 @@ def _unused_seat(row, labels, idle_rules, settings) -> UnusedSeat:
 # ---- changes -----------------------------------------------------------------------------------------------------
 
 
+def _differences(
+    engine: Engine, ids: list[int], month: ReportMonth, cutoff: datetime, runs
+) -> tuple[list[dict], list[dict]] | None:
+    """:func:`figures.seat_differences` since the end of the month before ``month``; None when no connection
+    was synced by then (nothing to compare with)."""
+    before = month.shifted(-1).last_instant
+    if not any(run["first_success_at"] and run["first_success_at"] <= before for run in runs.values()):
+        return None
+    return figures.seat_differences(engine, ids, before, cutoff)
+
+
 def _changes(
-    engine, ids, month: ReportMonth, cutoff: datetime, runs, settings, list_limit, newly: dict[int, str], providers
+    differences: tuple[list[dict], list[dict]] | None,
+    month: ReportMonth,
+    runs,
+    settings,
+    list_limit,
+    newly: dict[int, str],
+    providers,
 ) -> ChangeSummary:
+    """The changes since last month from :func:`_differences`' rows."""
     previous = month.shifted(-1)
-    before = previous.last_instant
-    compared = any(run["first_success_at"] and run["first_success_at"] <= before for run in runs.values())
     changes: list[SeatChange] = []
-    if compared:
-        arrived, departed = figures.seat_differences(engine, ids, before, cutoff)
+    if differences is not None:
+        arrived, departed = differences
         # A connection tracked for the first time brings seats that were there before: no growth.
         arrived = [row for row in arrived if row["connection_id"] not in newly]
         changes = _classify(arrived, departed, settings)
@@ -640,7 +664,7 @@ def _changes(
     changes.sort(key=lambda c: (CHANGE_KINDS.index(c.kind), c.provider, c.connection, c.email or "", c.seat_key))
     return ChangeSummary(
         previous_month=previous.label,
-        compared=compared,
+        compared=differences is not None,
         counts=counts,
         billable_change=billable_change,
         cost_change=cost_change,
@@ -807,11 +831,15 @@ def _directory_connections(engine: Engine, directory: accounts.People, known) ->
     return figures.named_connections(engine, sorted(names)) if names else []
 
 
-def _trend(engine, known, month: ReportMonth, now, runs, settings) -> list[TrendPoint]:
-    """Seats and cost at each of the last twelve months' ends, each at the prices and rates of its own month."""
+def _trend_cutoffs(month: ReportMonth, now: datetime) -> dict[str, datetime]:
+    """The cut-offs of the twelve months the trend shows, ``month`` last."""
     months = [month.shifted(-back) for back in range(TREND_MONTHS - 1, -1, -1)]
-    cutoffs = {m.label: m.cutoff(now) for m in months}
-    ids = [row["id"] for row in known]
+    return {m.label: m.cutoff(now) for m in months}
+
+
+def _trend(engine, trend_rows, cutoffs: dict[str, datetime], known, runs, settings) -> list[TrendPoint]:
+    """Seats and cost at each of the trend's month ends (``trend_rows`` from :func:`figures.trend_counts`),
+    each at the prices and rates of its own month."""
     application_of = {row["name"]: row["application"] for row in known}
     plain = [finance.Connection(row["name"], row["provider"], row["application"]) for row in known]
     first_success = min((run["first_success_at"] for run in runs.values() if run["first_success_at"]), default=None)
@@ -836,7 +864,7 @@ def _trend(engine, known, month: ReportMonth, now, runs, settings) -> list[Trend
             points[label].applications.append(line)
         return line
 
-    for row in figures.trend_counts(engine, ids, cutoffs):
+    for row in trend_rows:
         label = row["month"]
         point, line = points[label], line_of(label, application_of[row["connection"]])
         for target in (point, line):
