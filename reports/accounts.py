@@ -150,6 +150,17 @@ def matched(db: sa.Connection, held: sa.Select, people: People) -> Iterator[sa.S
         )
 
 
+def with_person_status(seats: sa.CTE) -> sa.Select:
+    """``seats`` (with :func:`matched`'s columns) and their person's primary email, directory status and the
+    date it took effect, as ``person_email``, ``person_status`` and ``person_status_since`` (NULL when none)."""
+    return sa.select(
+        seats,
+        person_t.c.email.label("person_email"),
+        person_t.c.status.label("person_status"),
+        person_t.c.status_since.label("person_status_since"),
+    ).outerjoin_from(seats, person_t, person_t.c.id == seats.c.person)
+
+
 def _fill_matching_emails(db: sa.Connection, table: sa.Table, people: People) -> None:
     """Write each canonical email of the people (primary, then aliases) with the person it matches into
     ``table``: where two people share one, the first by directory, email and key (as :class:`Directory` does).

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper import queries
 from seatkeeper.errors import ConfigError
-from seatkeeper.people import Directory
 from seatkeeper.runs import RunOutcome
 
 from . import accounts, figures, finance
@@ -177,9 +176,7 @@ class SeatSource:
     idle_rules: dict[int, figures.IdleRule]
     #: Usage category key -> label, for every category this report can show.
     labels: dict[str, str]
-    #: Seats held at the cut-off with their activity and usage category (a CTE to select from).
-    seats: Any
-    #: The same seats without the usage category (a select, for :func:`figures.materialized`).
+    #: Seats held at the cut-off with their activity (a select, for :func:`accounts.matched`).
     held: Any
 
 
@@ -213,14 +210,11 @@ def seat_source(
         row["id"]: figures.IdleRule(runs[row["id"]]["last_success_at"] or cutoff, unused_days[row["provider"]])
         for row in known
     }
-    seats = figures.seats_with_usage(ids, cutoff, month.label, idle_rules, activity_reported)
     labels = {figures.ACTIVE: "Active", figures.UNKNOWN: "Activity not reported"}
     for days in unused_days.values():
         labels.update(figures.category_labels(figures.idle_buckets(days)))
     held = figures.held_with_activity(ids, cutoff, month.label)
-    return SeatSource(
-        now, cutoff, settings, known, ids, runs, activity_reported, unused_days, idle_rules, labels, seats, held
-    )
+    return SeatSource(now, cutoff, settings, known, ids, runs, activity_reported, unused_days, idle_rules, labels, held)
 
 
 def _tracked_by(run: dict[str, Any], cutoff: datetime) -> bool:
@@ -814,15 +808,6 @@ def _applications(providers: Iterable[ProviderReport]) -> list[ApplicationReport
     for name, report in reports.items():
         report.license_types = sorted(lines[name].values(), key=lambda line: (not line.billable, line.license_type))
     return sorted(reports.values(), key=lambda report: report.application.lower())
-
-
-def directory_at(engine: Engine, cutoff: datetime, settings: ReportSettings) -> Directory:
-    """The directories' people as of ``cutoff`` (the ``[people] directories``, else every connection with people)."""
-    people = queries.people(engine, as_of=cutoff)
-    chosen = settings.rules.directories
-    if chosen is not None:
-        people = [person for person in people if person["directory"] in chosen]
-    return Directory(people, settings.rules)
 
 
 def _directory_connections(engine: Engine, directory: accounts.People, known) -> list[dict[str, Any]]:

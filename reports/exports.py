@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from seatkeeper.output import jsonable, safe_cell
-from seatkeeper.people import Directory
 
 from .model import Report
 from .settings import ReportSettings
@@ -89,7 +88,6 @@ def write_seats_csv(
     observed_at: Mapping[int, datetime],
     labels: Mapping[str, str],
     settings: ReportSettings,
-    directory: Directory | None = None,
 ) -> int:
     """Write one formula-safe CSV row per seat to ``out`` (header first); returns the number of seats.
 
@@ -99,9 +97,7 @@ def write_seats_csv(
     writer.writerow(CSV_COLUMNS)
     written = 0
     for row in rows:
-        values = seat_values(
-            row, month=month, observed_at=observed_at, labels=labels, settings=settings, directory=directory
-        )
+        values = seat_values(row, month=month, observed_at=observed_at, labels=labels, settings=settings)
         writer.writerow([safe_cell(values.get(column)) for column in CSV_COLUMNS])
         written += 1
     return written
@@ -114,16 +110,15 @@ def seat_values(
     observed_at: Mapping[int, datetime],
     labels: Mapping[str, str],
     settings: ReportSettings,
-    directory: Directory | None = None,
 ) -> dict[str, Any]:
     """One seat's :data:`CSV_COLUMNS` as values (the CSV and the XLSX Seats sheet write these).
 
-    ``monthly_price`` is a Decimal in cents (None: no price), times are datetimes, ``billable`` and ``external``
-    bools, ``idle_days`` an int; other columns are text or None.
+    ``row`` is a seat with its person as the report matches them (``person_email``, ``person_status``,
+    ``person_status_since``, ``cost_center``, ``charged_department``: the tool's department, else the
+    person's; ``external``). ``monthly_price`` is a Decimal in cents (None: no price), times are datetimes,
+    ``billable`` and ``external`` bools, ``idle_days`` an int; other columns are text or None.
 
     :param observed_at: per connection id, the time idle days count up to (its last sync before the cut-off).
-    :param directory: the people at the cut-off, to name each account's person (their status, leaving date and
-        cost center; the department too, when the tool has none).
     """
     activity = row["last_activity_at"]
     price = settings.price(row["provider"], row["connection"], row["license_type"]) if row["billable"] else Decimal(0)
@@ -136,15 +131,12 @@ def seat_values(
         "idle_days": (observed_at[row["connection_id"]] - activity).days if activity else None,
         "monthly_price": None if price is None else price.quantize(CENT),
         "currency": settings.currency,
-        "external": bool(row["email"]) and settings.rules.is_external(row["email"]),
+        "external": bool(row["external"]),
     }
-    person = directory.person_of(row["email"]) if directory else None
-    if person is not None:
+    if row["person_email"] is not None:
+        status = row["person_status"]
         values |= {
-            "person_email": person["email"],
-            "person_status": person["status"],
-            "left_at": person["status_since"] if person["status"] != "active" else None,
-            "cost_center": person.get("cost_center"),
-            "department": row["department"] or person.get("department"),
+            "left_at": row["person_status_since"] if status != "active" else None,
+            "department": row["charged_department"],
         }
     return {column: values.get(column) for column in CSV_COLUMNS}

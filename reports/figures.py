@@ -261,21 +261,6 @@ def with_usage(held: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], acti
     return sa.select(*held.c, _usage_case(held, idle_rules, activity_reported).label("usage"))
 
 
-def seats_with_usage(
-    connection_ids: Sequence[int],
-    cutoff: datetime,
-    month: str,
-    idle_rules: Mapping[int, IdleRule],
-    activity_reported: set[int],
-) -> sa.CTE:
-    """Seats held at ``cutoff`` with their last activity as of ``month`` and their usage category.
-
-    Materialised so the per-seat activity lookup runs once (the category reads it several times).
-    """
-    held = held_with_activity(connection_ids, cutoff, month).cte("held_seats").prefix_with("MATERIALIZED")
-    return with_usage(held, idle_rules, activity_reported).cte("seats_with_usage")
-
-
 def _usage_case(seats: sa.CTE | sa.Table, idle_rules: Mapping[int, IdleRule], activity_reported: set[int]) -> sa.Case:
     activity, connection_id = seats.c.last_activity_at, seats.c.connection_id
     whens: list[tuple[Any, str]] = [
@@ -367,13 +352,17 @@ def unused_seat_rows(
     return [dict(row._mapping) for row in db.execute(query)]
 
 
-def iter_seat_rows(engine: Engine, seats: sa.CTE, batch: int = 2000) -> Iterator[dict[str, Any]]:
-    """Every held seat, one row at a time (streamed), ordered by provider, connection and email."""
-    query = sa.select(seats).order_by(seats.c.provider, seats.c.connection, seats.c.email, seats.c.seat_key)
-    with engine.connect() as db:
-        result = db.execution_options(stream_results=True, yield_per=batch).execute(query)
+def iter_seat_rows(db: sa.Connection, seats: sa.Select, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """Every row of ``seats`` (held seats), one at a time (streamed on ``db``), ordered by provider, connection
+    and email."""
+    columns = seats.selected_columns
+    query = seats.order_by(columns.provider, columns.connection, columns.email, columns.seat_key)
+    result = db.execute(query, execution_options={"stream_results": True, "yield_per": batch})
+    try:
         for row in result:
             yield dict(row._mapping)
+    finally:
+        result.close()
 
 
 # ---- changes, people, trend -------------------------------------------------------------------------------------

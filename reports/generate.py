@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper import paths
 
-from . import figures
-from .build import build_report, connection_freshness, directory_at, seat_source
+from . import accounts, figures
+from .build import SeatSource, build_report, connection_freshness, seat_source
 from .destination import write_report_file
 from .exports import seat_values, write_json, write_seats_csv
 from .figures import EVERYTHING, Scope
@@ -60,7 +62,8 @@ def write_report(
     now = now or datetime.now(UTC)
     if fmt is ReportFormat.csv:
         source = seat_source(engine, month, settings, scope=scope, now=now)
-        write_seats_csv(figures.iter_seat_rows(engine, source.seats), out, **_seat_context(engine, month, source))
+        with _seat_rows(engine, source) as rows:
+            write_seats_csv(rows, out, **_seat_context(month, source))
         return [warning for row in source.connections for warning in _freshness_warnings(source, row, settings)]
     list_limit = None if fmt in (ReportFormat.json, ReportFormat.xlsx) else settings.list_limit
     report = build_report(engine, month, settings, scope=scope, now=now, list_limit=list_limit)
@@ -68,9 +71,9 @@ def write_report(
         from .xlsx import write_xlsx  # openpyxl is loaded only for this format
 
         source = seat_source(engine, month, settings, scope=scope, now=now)
-        context = _seat_context(engine, month, source)
-        rows = (seat_values(row, **context) for row in figures.iter_seat_rows(engine, source.seats))
-        write_xlsx(report, rows, out)
+        context = _seat_context(month, source)
+        with _seat_rows(engine, source) as rows:
+            write_xlsx(report, (seat_values(row, **context) for row in rows), out)
     elif fmt is ReportFormat.json:
         write_json(report, out)
     elif fmt is ReportFormat.md:
@@ -80,14 +83,28 @@ def write_report(
     return report.warnings
 
 
-def _seat_context(engine: Engine, month: ReportMonth, source) -> dict[str, Any]:
+@contextmanager
+def _seat_rows(engine: Engine, source: SeatSource) -> Iterator[Iterator[dict[str, Any]]]:
+    """Every seat ``source`` holds with its person, matched in the database as the report matches them (the
+    directory stays there), streamed in the CSV's order."""
+    people = accounts.People(engine, source.cutoff, source.settings.rules, source.settings.rules.directories)
+    with engine.connect() as db, accounts.matched(db, source.held, people) as with_people:
+        held = with_people.cte("held_seats").prefix_with("MATERIALIZED")
+        seats = figures.with_usage(held, source.idle_rules, source.activity_reported).cte("seats_with_usage")
+        rows = figures.iter_seat_rows(db, accounts.with_person_status(seats))
+        try:
+            yield rows
+        finally:
+            rows.close()  # before its temporary tables go: a half-read result still uses them
+
+
+def _seat_context(month: ReportMonth, source: SeatSource) -> dict[str, Any]:
     """The keyword arguments of :func:`~seatkeeper.reports.exports.seat_values` for ``source``'s seats."""
     return {
         "month": month.label,
         "observed_at": {connection_id: rule.observed_at for connection_id, rule in source.idle_rules.items()},
         "labels": source.labels,
         "settings": source.settings,
-        "directory": directory_at(engine, source.cutoff, source.settings),
     }
 
 
