@@ -102,9 +102,11 @@ def line(label: str, figures: dict, floor: dict | None = None, pairs: tuple = ()
     ratio = f"{figures['seconds'] / floor['seconds']:>8.2f}x" if floor else f"{'':>9}"
     if len(pairs) > 1:
         ratio = f"{statistics.median(run['seconds'] / own['seconds'] for run, own in pairs):>8.2f}x"
-    extra = ""
+    # CPU time of the whole process, every thread (the test servers run in processes of their own): a wall time
+    # close to it means the run waited for Python's interpreter lock, not for the network.
+    extra = f"  CPU {figures['cpu_seconds']:.2f} s" if "cpu_seconds" in figures else ""
     if "new_seat_rows" in figures:
-        extra = f"  new seat rows: {figures['new_seat_rows']}, RSS after imports: {figures['import_mib']:.0f} MiB"
+        extra += f", new seat rows: {figures['new_seat_rows']}, RSS after imports: {figures['import_mib']:.0f} MiB"
     if len(pairs) > 1:
         extra += "; each run: " + ", ".join(f"{run['seconds'] / own['seconds']:.2f}x" for run, own in pairs)
     print(

@@ -92,10 +92,19 @@ class People:
 
     def directory_names(self) -> list[str]:
         """The directory connections the people come from."""
-        # Each connection is asked for one person held, not every person for their connection.
-        someone = sa.exists().where(person_t.c.connection_id == connection_t.c.id, *self._held_at_cutoff())
+        # Each connection is asked for one person held, not every person for their connection. Ordered by the
+        # person key, the search walks the connection's own index and stops at the first (with EXISTS, SQLite
+        # would rather range over everyone's start times).
+        someone = (
+            sa.select(person_t.c.id)
+            .where(person_t.c.connection_id == connection_t.c.id, *self._held_at_cutoff())
+            .order_by(person_t.c.person_key)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = sa.select(connection_t.c.name).where(someone.is_not(None))
         with self.engine.connect() as db:
-            return list(db.execute(self._of_directories(sa.select(connection_t.c.name).where(someone))).scalars())
+            return list(db.execute(self._of_directories(query)).scalars())
 
     def _held_at_cutoff(self) -> tuple[sa.ColumnElement, ...]:
         return (
