@@ -71,7 +71,8 @@ def build_report(
     trend_cutoffs = _trend_cutoffs(month, now)
     # The trend and the changes read the seat intervals on connections of their own, independent of the seats
     # held: the database works on them (without holding the GIL) while the seats held are counted here.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seatkeeper-report") as background:
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seatkeeper-report")
+    try:
         trend_future = background.submit(figures.trend_counts, engine, ids, trend_cutoffs)
         differences_future = background.submit(_differences, engine, ids, month, cutoff, runs)
         with (
@@ -87,6 +88,9 @@ def build_report(
             unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
             sections = accounts.people_sections(db, seats, known, directory, settings, categories)
         trend_rows, differences = trend_future.result(), differences_future.result()
+    finally:
+        # After an error or Ctrl-C, the query not started yet is dropped (the running one is waited for).
+        background.shutdown(cancel_futures=True)
     plans = _plans_at(engine, known, cutoff)
 
     freshness = {row["id"]: connection_freshness(row, runs[row["id"]], cutoff, settings) for row in known}

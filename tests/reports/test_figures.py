@@ -439,3 +439,39 @@ def test_price_table_matching_nothing_names_providers_and_connections(history_en
     ]
     us = build_report(history_engine, MARCH, settings, scope=Scope(connection="alpha-us"), now=history.GENERATED_AT)
     assert not [w for w in us.warnings if w.startswith("[prices.")]
+
+
+def test_a_report_stopped_midway_drops_the_background_query_not_started_and_raises(
+    history_engine, settings, monkeypatch
+):
+    """The trend and the changes are read in a second thread: Ctrl-C in the main one must reach the caller, with
+    the read not yet started dropped and the one running finished (no thread left working on the database)."""
+    import threading
+
+    from seatkeeper.reports import accounts, build, figures
+
+    running, release, started = threading.Event(), threading.Event(), []
+    trend_counts = figures.trend_counts
+
+    def slow_trend(*args):
+        started.append("trend")
+        running.set()
+        release.wait(10)
+        return trend_counts(*args)
+
+    def differences(*args):
+        started.append("changes")
+        return None
+
+    def stopped(*_args, **_kwargs):
+        assert running.wait(10)  # the trend is being read when Ctrl-C comes
+        threading.Timer(0.2, release.set).start()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(figures, "trend_counts", slow_trend)
+    monkeypatch.setattr(build, "_differences", differences)
+    monkeypatch.setattr(accounts, "people_sections", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build_report(history_engine, MARCH, settings, now=history.GENERATED_AT)
+    assert started == ["trend"]
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("seatkeeper-report")]
