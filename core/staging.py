@@ -378,11 +378,13 @@ class Staging:
                 staged = ", ".join(_json(db, "f.extras") if name == "extras" else f"f.{name}" for name in STAGED)
                 # Every staged seat is new when none had an open interval (a first sync): no lookup each.
                 new = f" WHERE NOT EXISTS (SELECT 1 FROM seat o WHERE {_OPEN_O} AND o.seat_key = f.seat_key)"
+                # In key order, the new intervals go into the connection's part of the seat-key indexes one after
+                # another instead of all over them: the insert takes far less time than in the order fetched.
                 db.execute(
                     sa.text(
                         f"INSERT INTO seat (connection_id, {columns}, seen_from, opened_by_run)"
                         f" SELECT :c, {staged}, :now, :run FROM seatkeeper_stage f{new if self._matched else ''}"
-                        " ORDER BY f.seq"
+                        " ORDER BY f.seat_key"
                     ).bindparams(*typed),
                     values,
                 )
@@ -442,7 +444,7 @@ def _apply_people(db: sa.Connection, values: dict[str, Any], typed: list) -> Non
             f"INSERT INTO person (connection_id, {columns}, seen_from, opened_by_run)"
             f" SELECT :c, {', '.join(f'f.{name}' for name in PERSON_STAGED)}, :now, :run FROM seatkeeper_stage_person f"
             f" WHERE NOT EXISTS (SELECT 1 FROM person o WHERE {_OPEN_O} AND o.person_key = f.person_key)"
-            " ORDER BY f.seq"
+            " ORDER BY f.person_key"  # in key order, as the seats (see Staging.apply)
         ).bindparams(*typed),
         values,
     )
