@@ -190,16 +190,26 @@ class Directory:
             self._by_name = {}
             for index, person in enumerate(self.people):
                 if person.get("name"):
-                    self._by_name.setdefault(_folded(person["name"]), []).append(index)
-        wanted = {_folded(name)} if name else set()
-        if email:
-            local = email.partition("@")[0].split("+", 1)[0]
-            wanted.add(_folded(local.replace(".", " ").replace("_", " ").replace("-", " ")))
-        wanted.discard("")
+                    self._by_name.setdefault(folded_name(person["name"]), []).append(index)
+        wanted = guessed_names(name, email)
         return [self.people[index] for index in sorted(i for text in wanted for i in self._by_name.get(text, ()))]
 
 
-def _folded(text: str) -> str:
+def guessed_names(name: str | None, email: str | None) -> set[str]:
+    """The names an account may belong to, as :func:`folded_name` folds them: its own name, and its email's
+    local part read as one (``ana.muller+x@`` is "ana muller"). A person whose folded name is one of them is a
+    possible match, offered for review."""
+    wanted = {folded_name(name)} if name else set()
+    if email:
+        local = email.partition("@")[0].split("+", 1)[0]
+        wanted.add(folded_name(local.replace(".", " ").replace("_", " ").replace("-", " ")))
+    wanted.discard("")
+    return wanted
+
+
+def folded_name(text: str) -> str:
     """Text compared without case, accents or extra spaces."""
+    if text.isascii():  # nothing to decompose; most names are, and a report folds every directory name
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().split())

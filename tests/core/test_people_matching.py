@@ -116,3 +116,20 @@ def test_the_sql_rules_match_the_python_rules_on_both_databases(engine, rules):
         assert matched == (rules.canonical(rules.aliases.get(email, email)) if email else None), email
         assert bool(external) == bool(email and rules.is_external(email)), email
     assert MatchingRules().is_external_sql(column) is not None  # no domains: a constant false, still SQL
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("  Ana   Müller ", "ana muller"),
+        ("ANA\tMULLER\n", "ana muller"),  # plain ASCII takes a shortcut: the same result
+        ("Ｓａｍ Ｃｏｓｔａ", "sam costa"),  # full-width letters decompose to plain ones
+        ("Zoë O'Neil", "zoe o'neil"),
+        ("", ""),
+    ],
+)
+def test_names_are_compared_without_case_accents_or_extra_spaces(text, folded):
+    from seatkeeper.people import folded_name, guessed_names
+
+    assert folded_name(text) == folded
+    assert guessed_names(text or None, None) == ({folded} if folded else set())
