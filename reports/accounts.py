@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from seatkeeper.models import connection_t, person_t
-from seatkeeper.people import Directory, MatchingRules
+from seatkeeper.people import MatchingRules, folded_name, guessed_names
 
 from .figures import temporary_table
 from .model import (
@@ -78,7 +78,6 @@ class People:
         self.rules = rules
         self.directories = directories
         self.count = 0  # people matched by at least one email, set by matched()
-        self._guesses: Directory | None = None
 
     def __bool__(self) -> bool:
         return self.count > 0
@@ -117,15 +116,25 @@ class People:
             query = query.where(connection_t.c.name.in_(list(self.directories)))
         return query
 
-    def possible_matches(self, name: str | None, email: str | None) -> list[str]:
-        """Emails of people whose name matches an unmatched account's (see :meth:`Directory.possible_matches`)."""
-        if self._guesses is None:
-            query = self.held(person_t.c.email, person_t.c.name).order_by(
-                connection_t.c.name, person_t.c.email, person_t.c.person_key
-            )
+    def possible_matches(self, accounts: Sequence[tuple[str | None, str | None]]) -> list[list[str]]:
+        """For each unmatched account (name, email): the emails of the people whose name it may be (see
+        :func:`~seatkeeper.people.guessed_names`), in the directory's order; for review, never counted.
+
+        The people's names stream past once and only those wanted are kept, so memory does not grow with the
+        directory."""
+        wanted = [guessed_names(name, email) for name, email in accounts]
+        names = set().union(*wanted)
+        found: dict[str, list[tuple[int, str]]] = {}  # folded name -> (place in the directory's order, email)
+        if names:
+            query = self.held(person_t.c.email, person_t.c.name).where(person_t.c.name.is_not(None))
+            query = query.order_by(connection_t.c.name, person_t.c.email, person_t.c.person_key)
             with self.engine.connect() as db:
-                self._guesses = Directory([{"email": e, "name": n} for e, n in db.execute(query)], self.rules)
-        return [person["email"] for person in self._guesses.possible_matches(name, email)]
+                rows = db.execute(query, execution_options={"stream_results": True, "yield_per": 5000})
+                for place, (email, name) in enumerate(rows):
+                    folded = folded_name(name)
+                    if folded in names:
+                        found.setdefault(folded, []).append((place, email))
+        return [[email for _, email in sorted(p for text in texts for p in found.get(text, ()))] for texts in wanted]
 
 
 @contextmanager
@@ -247,15 +256,21 @@ def people_sections(
             cost_centers=cost_centers,
             leavers=accounts.leavers(),
             external_accounts=accounts.listed(a.billable.is_(True), a.external.is_(True)),
-            unmatched_accounts=[
-                dataclasses.replace(account, possible_matches=people.possible_matches(account.name, account.email))
-                for account in accounts.listed(a.person.is_(None), a.external.is_not(True))
-            ]
+            unmatched_accounts=_with_guesses(accounts.listed(a.person.is_(None), a.external.is_not(True)), people)
             if people
             else [],
             people=accounts.people(),
             leaver_usage=accounts.leaver_usage(unused_categories),
         )
+
+
+def _with_guesses(unmatched: list[AccountSeats], people: People) -> list[AccountSeats]:
+    """``unmatched`` with the people each may be, for review."""
+    guesses = people.possible_matches([(account.name, account.email) for account in unmatched])
+    return [
+        dataclasses.replace(account, possible_matches=emails)
+        for account, emails in zip(unmatched, guesses, strict=True)
+    ]
 
 
 class _Accounts:

@@ -81,6 +81,7 @@ def test_an_unmatched_account_lists_people_of_the_same_name_and_stays_unmatched(
         account("m.holt@acme.com", "Maren Holt"),
         account("ana.muller@acme.com", None),
         account("ops@acme.com", "Ops"),
+        account("ana-muller@acme.com", "Maren Holt"),
     ]
     sections = sections_of(engine, rows, PEOPLE, ReportSettings(rules=RULES))
     guesses = {item.email: item.possible_matches for item in sections.unmatched_accounts}
@@ -88,10 +89,12 @@ def test_an_unmatched_account_lists_people_of_the_same_name_and_stays_unmatched(
         "m.holt@acme.com": ["maren.holt@acme.com"],  # by the account's name
         "ana.muller@acme.com": ["ana@acme.com"],  # by the email's local part, accents folded
         "ops@acme.com": [],
+        # By both, in the directory's order (by email), not in the order the people were stored.
+        "ana-muller@acme.com": ["ana@acme.com", "maren.holt@acme.com"],
     }
     # A guess is no match: the guessed people hold no seat in the figures.
     assert all(line.department is None for line in sections.departments)
-    assert sections.people.people_with_seats == 3 and not sections.leavers
+    assert sections.people.people_with_seats == 4 and not sections.leavers
 
 
 TOOLS = [
