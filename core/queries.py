@@ -34,9 +34,10 @@ SEAT_COLUMNS = (
 )
 
 
-def held_at(when: datetime) -> sa.ColumnElement[bool]:
-    """Condition for seat rows valid at ``when``: seen_from <= when < seen_until (or still open)."""
-    return sa.and_(seat_t.c.seen_from <= when, sa.or_(seat_t.c.seen_until.is_(None), seat_t.c.seen_until > when))
+def held_at(when: datetime, table: sa.Table | sa.Alias = seat_t) -> sa.ColumnElement[bool]:
+    """Condition for rows of an interval table (seats by default, people, or an alias of either) valid at
+    ``when``: seen_from <= when < seen_until (or still open)."""
+    return sa.and_(table.c.seen_from <= when, sa.or_(table.c.seen_until.is_(None), table.c.seen_until > when))
 
 
 def seats(
@@ -196,13 +197,7 @@ def plans(engine: Engine, *, as_of: datetime | None = None) -> list[dict[str, An
 
 def people(engine: Engine, *, as_of: datetime | None = None, connection: str | None = None) -> list[dict[str, Any]]:
     """The people of every directory connection as they stood now (or at ``as_of``), by directory and email."""
-    held = (
-        person_t.c.seen_until.is_(None)
-        if as_of is None
-        else sa.and_(
-            person_t.c.seen_from <= as_of, sa.or_(person_t.c.seen_until.is_(None), person_t.c.seen_until > as_of)
-        )
-    )
+    held = person_t.c.seen_until.is_(None) if as_of is None else held_at(as_of, person_t)
     columns = [
         c for c in person_t.c if c.name not in ("id", "connection_id", "state_hash", "opened_by_run", "closed_by_run")
     ]

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from seatkeeper.models import connection_t, person_t
 from seatkeeper.people import MatchingRules, folded_name, guessed_names
+from seatkeeper.queries import held_at
 
 from .figures import temporary_table
 from .model import (
@@ -72,11 +73,10 @@ class People:
     is in a temporary table (see :func:`matched`); the people themselves stay in the database, and only those
     the lists name are read."""
 
-    def __init__(self, engine: Engine, cutoff: datetime, rules: MatchingRules, directories: Sequence[str] | None):
+    def __init__(self, engine: Engine, cutoff: datetime, rules: MatchingRules):
         self.engine = engine
         self.cutoff = cutoff
         self.rules = rules
-        self.directories = directories
         self.count = 0  # people matched by at least one email, set by matched()
 
     def __bool__(self) -> bool:
@@ -87,7 +87,7 @@ class People:
         source = person_t.join(connection_t, person_t.c.connection_id == connection_t.c.id)
         if also is not None:
             source = source.join(also, sa.true())
-        return self._of_directories(sa.select(*columns).select_from(source).where(*self._held_at_cutoff()))
+        return self._of_directories(sa.select(*columns).select_from(source).where(held_at(self.cutoff, person_t)))
 
     def directory_names(self) -> list[str]:
         """The directory connections the people come from."""
@@ -96,7 +96,7 @@ class People:
         # would rather range over everyone's start times).
         someone = (
             sa.select(person_t.c.id)
-            .where(person_t.c.connection_id == connection_t.c.id, *self._held_at_cutoff())
+            .where(person_t.c.connection_id == connection_t.c.id, held_at(self.cutoff, person_t))
             .order_by(person_t.c.person_key)
             .limit(1)
             .scalar_subquery()
@@ -105,15 +105,10 @@ class People:
         with self.engine.connect() as db:
             return list(db.execute(self._of_directories(query)).scalars())
 
-    def _held_at_cutoff(self) -> tuple[sa.ColumnElement, ...]:
-        return (
-            person_t.c.seen_from <= self.cutoff,
-            sa.or_(person_t.c.seen_until.is_(None), person_t.c.seen_until > self.cutoff),
-        )
-
     def _of_directories(self, query: sa.Select) -> sa.Select:
-        if self.directories is not None:
-            query = query.where(connection_t.c.name.in_(list(self.directories)))
+        """``query`` kept to the ``[people] directories`` (every connection with people when none are named)."""
+        if self.rules.directories is not None:
+            query = query.where(connection_t.c.name.in_(list(self.rules.directories)))
         return query
 
     def possible_matches(self, accounts: Sequence[tuple[str | None, str | None]]) -> list[list[str]]:

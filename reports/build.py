@@ -67,7 +67,7 @@ def build_report(
     settings = source.settings
     now, cutoff, known, ids, runs = source.now, source.cutoff, source.connections, source.ids, source.runs
     activity_reported, unused_days = source.activity_reported, source.unused_days
-    directory = accounts.People(engine, cutoff, settings.rules, settings.rules.directories)
+    directory = accounts.People(engine, cutoff, settings.rules)
     trend_cutoffs = _trend_cutoffs(month, now)
     # The trend and the changes read the seat intervals on connections of their own, independent of the seats
     # held: the database works on them (without holding the GIL) while the seats held are counted here.

@@ -391,13 +391,13 @@ def seat_differences(
         )
         .select_from(
             now.join(connection_t, now.c.connection_id == connection_t.c.id).outerjoin(
-                then, sa.and_(same_seat, _held(then, before))
+                then, sa.and_(same_seat, held_at(before, then))
             )
         )
         .where(
             now.c.connection_id.in_(connection_ids),
             now.c.seen_from > before,
-            _held(now, after),
+            held_at(after, now),
             sa.or_(
                 then.c.seat_key.is_(None),
                 then.c.license_type != now.c.license_type,
@@ -413,7 +413,7 @@ def seat_differences(
             then.c.seen_from <= before,
             then.c.seen_until > before,
             then.c.seen_until <= after,
-            ~sa.exists().where(same_seat, _held(now, after)),
+            ~sa.exists().where(same_seat, held_at(after, now)),
         )
     )
     seat = itemgetter("connection_id", "seat_key")  # sorted here: an ORDER BY would steer SQLite to a full scan
@@ -422,11 +422,6 @@ def seat_differences(
             sorted((dict(row._mapping) for row in db.execute(arrived_or_changed)), key=seat),
             sorted((dict(row._mapping) for row in db.execute(departed)), key=seat),
         )
-
-
-def _held(table: sa.Table | sa.Alias, when: datetime) -> sa.ColumnElement[bool]:
-    """:func:`seatkeeper.queries.held_at` for an alias of the seat table."""
-    return sa.and_(table.c.seen_from <= when, sa.or_(table.c.seen_until.is_(None), table.c.seen_until > when))
 
 
 def _seat_identity(table: sa.Table | sa.Alias) -> tuple[Any, ...]:

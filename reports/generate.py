@@ -87,7 +87,7 @@ def write_report(
 def _seat_rows(engine: Engine, source: SeatSource) -> Iterator[Iterator[dict[str, Any]]]:
     """Every seat ``source`` holds with its person, matched in the database as the report matches them (the
     directory stays there), streamed in the CSV's order."""
-    people = accounts.People(engine, source.cutoff, source.settings.rules, source.settings.rules.directories)
+    people = accounts.People(engine, source.cutoff, source.settings.rules)
     with engine.connect() as db, accounts.matched(db, source.held, people) as with_people:
         held = with_people.cte("held_seats").prefix_with("MATERIALIZED")
         seats = figures.with_usage(held, source.idle_rules, source.activity_reported).cte("seats_with_usage")

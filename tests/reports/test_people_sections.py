@@ -68,7 +68,7 @@ def sections_of(engine, rows, people, settings, known=KNOWN):
                     **person,
                 },
             )
-    directory = People(engine, CUTOFF, settings.rules, None)
+    directory = People(engine, CUTOFF, settings.rules)
     columns = [sa.Column(name, kind) for name, kind in SEAT_COLUMNS]
     with engine.connect() as db, temporary_table(db, "tool_seats", columns) as tool_seats:
         db.execute(tool_seats.insert(), rows)
