@@ -2,15 +2,13 @@
 
 SQLAlchemy's per-row parameter handling costs more than the inserts themselves when a sync writes a whole
 account; here a statement is compiled once and the rows go to the driver as plain tuples, each value through
-its column's own bind processor. PostgreSQL (psycopg) takes inserts with ``COPY``, SQLite in multi-row
-statements.
+its column's own bind processor. PostgreSQL (psycopg) takes inserts with ``COPY``.
 """
 
 from __future__ import annotations
 
 import itertools
 import operator
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -20,8 +18,7 @@ from sqlalchemy.dialects import sqlite
 
 from .models import UTCDateTime
 
-CHUNK = 5000  # rows per batch: big enough to amortise round trips, small enough for PostgreSQL
-ROWS_PER_INSERT = 500  # rows per multi-row SQLite INSERT (fewer when the driver allows fewer variables)
+CHUNK = 5000  # rows per executemany batch: big enough to amortise round trips, small enough for PostgreSQL
 
 
 class Column(NamedTuple):
@@ -67,22 +64,21 @@ def driver_columns(dialect: sa.Dialect, statement: sa.Executable, row: dict[str,
     return compiled.string, columns
 
 
-def _insert_rows_sqlite(db: sa.Connection, statement: sa.Insert, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts of one shape) with multi-row ``VALUES`` statements of up to :data:`ROWS_PER_INSERT`.
+def execute_many(db: sa.Connection, statement: sa.Executable, rows: Sequence[dict[str, Any]]) -> None:
+    """Execute ``statement`` once per row (dicts of one shape), in batches of :data:`CHUNK`.
 
-    One statement per row would cost the driver a step per row, each releasing Python's interpreter lock and
-    taking it back: with other threads running (``sync --jobs``, a provider's own threads), each row waits for it.
+    On SQLite through the driver (see the module's docstring); PostgreSQL keeps SQLAlchemy's path, which
+    batches rows into multi-row statements.
     """
+    if not rows:
+        return
+    if db.dialect.name != "sqlite":
+        for batch in chunks(rows):
+            db.execute(statement, list(batch))
+        return
     sql, columns = driver_columns(db.dialect, statement, rows[0])
-    head, keyword, row_values = sql.rpartition(" VALUES ")
-    variables = db.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    size = max(1, min(ROWS_PER_INSERT, variables // len(columns)))
-    statements: dict[int, str] = {}  # by rows: every batch but the last has the same text (cached by the driver)
-    for batch in chunks(rows, size):
-        if len(batch) not in statements:
-            statements[len(batch)] = head + keyword + ", ".join(itertools.repeat(row_values, len(batch)))
-        values = tuple(itertools.chain.from_iterable(driver_values(batch, columns)))
-        db.exec_driver_sql(statements[len(batch)], values)
+    for batch in chunks(rows):
+        db.exec_driver_sql(sql, list(driver_values(batch, columns)))
 
 
 def insert_many(
@@ -90,19 +86,14 @@ def insert_many(
 ) -> None:
     """Insert ``rows`` (dicts of one shape) into ``table``, each with the ``shared`` values added.
 
-    PostgreSQL (psycopg) takes them with ``COPY``, SQLite in multi-row statements through the driver; any other
-    database through SQLAlchemy. Values go through their columns' bind processors on every path, so they are
-    stored as SQLAlchemy would store them.
+    PostgreSQL (psycopg) takes them with ``COPY``; other databases through :func:`execute_many`. Values go
+    through their columns' bind processors either way, so they are stored as SQLAlchemy would store them.
     """
     shared = shared or {}
     if not rows:
         return
-    if db.dialect.name == "sqlite":
-        _insert_rows_sqlite(db, sa.insert(table).values(**shared), rows)
-        return
     if db.dialect.name != "postgresql" or db.dialect.driver != "psycopg":
-        for batch in chunks(rows):
-            db.execute(sa.insert(table).values(**shared), list(batch))
+        execute_many(db, sa.insert(table).values(**shared), rows)
         return
     names = [*rows[0], *shared]
     preparer = db.dialect.identifier_preparer

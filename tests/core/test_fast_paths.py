@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from seatkeeper import SeatRecord, SeatStatus, bulk, jsontext, store
+from seatkeeper import SeatRecord, SeatStatus, jsontext, store
 from seatkeeper.bulk import insert_many
 from seatkeeper.gcpause import gc_paused
 from seatkeeper.models import Seat
@@ -276,30 +276,3 @@ def test_gc_paused_leaves_a_host_applications_choice_alone():
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-def test_fast_inserts_of_many_rows_store_every_row_as_sqlalchemy_does(engine):
-    # More rows than one multi-row statement takes, and a last statement that is not full.
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
-    store.start_run(engine, store.ensure_connection(engine, "c", "p", moment), moment)
-    shared = {"connection_id": 1, "seen_from": moment, "opened_by_run": 1}
-    count = 2 * bulk.ROWS_PER_INSERT + 7
-    rows = []
-    for index in range(count):
-        record = SeatRecord(
-            user_id=f"u{index}",
-            name=None if index % 3 else f"Zoë {index}",
-            license_type="Licensed" if index % 2 else "Basic",
-            billable=bool(index % 2),
-            extras={"n": index},
-        )
-        rows.append({**seat_row(record), "last_activity_at": moment - timedelta(minutes=index) if index % 5 else None})
-    seat = Seat.__table__
-    with engine.begin() as connection:
-        insert_many(connection, seat, rows, shared)
-        fast = connection.execute(sa.select(seat).order_by(seat.c.id)).all()
-        connection.execute(sa.delete(seat))
-        connection.execute(sa.insert(seat), [{**row, **shared} for row in rows])
-        plain = connection.execute(sa.select(seat).order_by(seat.c.id)).all()
-    assert len(fast) == count
-    assert [row[1:] for row in fast] == [row[1:] for row in plain]  # all but the ids, in the order given
