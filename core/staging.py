@@ -388,11 +388,12 @@ class Staging:
                     ).bindparams(*typed),
                     values,
                 )
+            # Stored in key order too: a report looks each held seat's activity up in the order the seats are stored.
             db.execute(
                 sa.text(
                     "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at)"
                     " SELECT :c, f.seat_key, :month, f.last_activity_at FROM seatkeeper_stage f"
-                    " WHERE f.last_activity_at IS NOT NULL ORDER BY f.seat_key"  # stored in key order, as the seats (a report reads it so)
+                    " WHERE f.last_activity_at IS NOT NULL ORDER BY f.seat_key"
                     " ON CONFLICT (connection_id, seat_key, month) DO UPDATE SET"
                     " last_activity_at = excluded.last_activity_at"
                     f" WHERE seat_activity.last_activity_at {distinct} excluded.last_activity_at"

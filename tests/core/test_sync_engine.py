@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -189,6 +190,24 @@ def test_the_database_forbids_a_second_open_interval_for_a_seat(engine, connecti
     row.pop("id")
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection_:
         connection_.execute(sa.insert(seat_t).values(**row))
+
+
+def test_a_runs_new_intervals_and_activity_are_stored_in_seat_key_order(tmp_path, connection, provider):
+    # A report reads the held seats in the order they are stored and looks each one's activity up; stored in key
+    # order (SQLite's rowids are the storage order), both reads go forward, whatever order the provider listed.
+    numbers = list(range(1, 60))
+    random.Random(5).shuffle(numbers)
+    provider.users = [user(n) for n in numbers]
+    engine = db.open_engine(f"sqlite:///{tmp_path / 'seatkeeper.db'}")
+    try:
+        assert run(engine, connection, provider, JAN).ok
+        with engine.connect() as connection_:
+            seats = connection_.exec_driver_sql("SELECT seat_key FROM seat ORDER BY rowid").scalars().all()
+            activity = connection_.exec_driver_sql("SELECT seat_key FROM seat_activity ORDER BY rowid").scalars().all()
+    finally:
+        engine.dispose()
+    assert len(seats) == len(activity) == len(numbers)
+    assert seats == sorted(seats) and activity == sorted(activity)
 
 
 def test_a_sync_through_a_symlink_finds_the_lock_of_its_target(tmp_path, connection, provider):
