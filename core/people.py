@@ -12,8 +12,11 @@ company's domains are::
     [people.aliases]                           # accounts no rule can tell, each to a person's primary email
     "s.costa@acme.com" = "sam.costa@acme.com"
 
-Nothing fuzzy goes into a figure: an account is a person's only by an exact rule. Name-based guesses are
-offered by :meth:`Directory.possible_matches`, for review only.
+Nothing fuzzy goes into a figure: an account is a person's only by an exact rule. Name-based guesses
+(:func:`guessed_names`, compared as :func:`folded_name` folds them) are offered for review only.
+
+The report matches in SQL (:meth:`MatchingRules.matched_sql` and its twins); :class:`Directory` states the
+same rules in Python, and the tests hold the SQL to it.
 """
 
 from __future__ import annotations
