@@ -128,6 +128,7 @@ class PersonState(SQLModel, table=True):
         sa.Index("ix_person_connection_key", "connection_id", "person_key", "seen_from"),
         sa.Index("ix_person_interval", "seen_from", "seen_until"),
         sa.Index("ix_person_email", "email"),
+        sa.Index("ix_person_folded_name", "folded_name"),
         sa.Index(
             "ux_person_open",
             "connection_id",
@@ -145,6 +146,9 @@ class PersonState(SQLModel, table=True):
     email: str = Field(max_length=600)
     aliases: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     name: str | None = Field(default=None, max_length=600)
+    folded_name: str | None = Field(
+        default=None, max_length=600, description="the name as seatkeeper.people.folded_name folds it"
+    )
     status: str = Field(max_length=20)
     status_since: datetime | None = _dt(default=None)
     department: str | None = Field(default=None, max_length=600)
@@ -162,6 +166,9 @@ class SeatActivity(SQLModel, table=True):
     """The last activity a seat showed as of a month (the latest value seen by syncs during that month)."""
 
     __tablename__ = "seat_activity"
+    # A report looks up each seat's latest month by this key: in SQLite, a table without rowid is the key's own
+    # index, so a lookup is one search and the table is no larger than its key.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     connection_id: int = Field(foreign_key="connection.id", primary_key=True)
     seat_key: str = Field(max_length=600, primary_key=True)

@@ -199,7 +199,9 @@ def people(engine: Engine, *, as_of: datetime | None = None, connection: str | N
     """The people of every directory connection as they stood now (or at ``as_of``), by directory and email."""
     held = person_t.c.seen_until.is_(None) if as_of is None else held_at(as_of, person_t)
     columns = [
-        c for c in person_t.c if c.name not in ("id", "connection_id", "state_hash", "opened_by_run", "closed_by_run")
+        c
+        for c in person_t.c
+        if c.name not in ("id", "connection_id", "folded_name", "state_hash", "opened_by_run", "closed_by_run")
     ]
     query = (
         sa.select(connection_t.c.name.label("directory"), *columns)

@@ -68,6 +68,7 @@ PERSON_STAGED = (
     "email",
     "aliases",
     "name",
+    "folded_name",
     "status",
     "status_since",
     "department",
@@ -388,7 +389,7 @@ class Staging:
                     ).bindparams(*typed),
                     values,
                 )
-            # Stored in key order too: a report looks each held seat's activity up in the order the seats are stored.
+            # In key order too: the rows go into the table's key (in SQLite, the table itself) one after another.
             db.execute(
                 sa.text(
                     "INSERT INTO seat_activity (connection_id, seat_key, month, last_activity_at)"

@@ -25,6 +25,7 @@ from .config import ConnectionConfig, application_of
 from .errors import ConfigError, Interrupted, ProviderError, SeatkeeperError, first_line
 from .gcpause import gc_paused
 from .locks import sync_lock
+from .people import folded_name
 from .provider import FetchContext, Provider, provider_items
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS, Person, Rejected, SeatPlan, SeatRecord, SeatStatus
@@ -72,13 +73,15 @@ _encode_person = jsontext.Encoder(sort_keys=True, ensure_ascii=False)
 
 
 def person_row(person: Person) -> dict[str, Any]:
-    """The staged values of a directory's ``person``: its fields, its key and its state digest."""
+    """The staged values of a directory's ``person``: its fields, its key, its folded name and its state digest."""
     row = person.model_dump()
     row["status"] = person.status.value
     row["aliases"] = list(person.aliases)
     row["person_key"] = person.person_id or f"email:{person.email}"
     state = {**row, "status_since": person.status_since.isoformat() if person.status_since else None}
     row["state_hash"] = hashlib.blake2b(_encode_person(state).encode(), digest_size=16).hexdigest()
+    # Derived from the name, so not part of the state: a report looks up possible matches by it.
+    row["folded_name"] = (folded_name(person.name) or None) if person.name else None
     return row
 
 

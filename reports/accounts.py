@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from seatkeeper.models import connection_t, person_t
-from seatkeeper.people import MatchingRules, folded_name, guessed_names
+from seatkeeper.people import MatchingRules, guessed_names
 from seatkeeper.queries import held_at
 
 from .figures import temporary_table
@@ -46,6 +46,8 @@ LEFT_STATUSES = ("suspended", "deleted", "terminated")
 #: A leaver told without a directory: deactivated in every other tool they have an account in.
 DEACTIVATED_ELSEWHERE = "deactivated elsewhere"
 COSTLIEST_PEOPLE = 10
+#: Names looked up in one query for the possible matches (well within every database's limit of parameters).
+GUESSES_PER_QUERY = 500
 #: The costliest people are ranked in the database by their monthly cost in millionths of the currency
 #: (exact integers; a price may have more decimals than any database sums exactly).
 MICROS = Decimal(1_000_000)
@@ -115,21 +117,20 @@ class People:
         """For each unmatched account (name, email): the emails of the people whose name it may be (see
         :func:`~seatkeeper.people.guessed_names`), in the directory's order; for review, never counted.
 
-        The people's names stream past once and only those wanted are kept, so memory does not grow with the
-        directory."""
+        Only those people are read: the sync stores each person's folded name, indexed."""
         wanted = [guessed_names(name, email) for name, email in accounts]
-        names = set().union(*wanted)
-        found: dict[str, list[tuple[int, str]]] = {}  # folded name -> (place in the directory's order, email)
-        if names:
-            query = self.held(person_t.c.email, person_t.c.name).where(person_t.c.name.is_not(None))
-            query = query.order_by(connection_t.c.name, person_t.c.email, person_t.c.person_key)
-            with self.engine.connect() as db:
-                rows = db.execute(query, execution_options={"stream_results": True, "yield_per": 5000})
-                for place, (email, name) in enumerate(rows):
-                    folded = folded_name(name)
-                    if folded in names:
-                        found.setdefault(folded, []).append((place, email))
-        return [[email for _, email in sorted(p for text in texts for p in found.get(text, ()))] for texts in wanted]
+        names = sorted(set().union(*wanted))
+        # folded name -> (directory, email, key) of each person of that name: the directory's order
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        order = (connection_t.c.name, person_t.c.email, person_t.c.person_key)
+        with self.engine.connect() as db:
+            for start in range(0, len(names), GUESSES_PER_QUERY):
+                query = self.held(person_t.c.folded_name, *order).where(
+                    person_t.c.folded_name.in_(names[start : start + GUESSES_PER_QUERY])
+                )
+                for folded, *place in db.execute(query):
+                    found.setdefault(folded, []).append(tuple(place))
+        return [[place[1] for place in sorted(p for text in texts for p in found.get(text, ()))] for texts in wanted]
 
 
 @contextmanager

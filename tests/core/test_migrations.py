@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from seatkeeper import db, queries
@@ -123,4 +124,59 @@ def test_a_downgrade_below_0006_stores_the_digests_the_older_code_compares(datab
     with engine.connect() as conn:
         digest = conn.exec_driver_sql("select state_hash from seat").scalar_one()
     assert digest == "45963a5533615858617ad4510071a0a4"  # what 0005's code computed for this record
+    engine.dispose()
+
+
+def test_0007_folds_stored_peoples_names_and_keeps_every_activity_month(database_url, connection, provider):
+    from alembic import command
+
+    from seatkeeper.people import MatchingRules
+    from seatkeeper.reports.accounts import People
+
+    engine = db.create_engine(database_url)
+    db.upgrade(engine, "0006")
+    with engine.begin() as conn:
+        t = {"t": datetime(2026, 1, 1)}
+        connection_id, run_id = old_connection_and_run(conn, t)
+        for key, email, name in (("p1", "ana@acme.com", " Ana  MÜLLER"), ("p2", "bo@acme.com", None)):
+            conn.execute(
+                sa.text(
+                    "insert into person (connection_id, person_key, email, aliases, name, status, state_hash,"
+                    " seen_from, opened_by_run) values (:c, :key, :email, '[]', :name, 'active', '', :t, :r)"
+                ),
+                {**t, "c": connection_id, "r": run_id, "key": key, "email": email, "name": name},
+            )
+        activity = [
+            (f"u{n}", month, datetime(2026, int(month[-2:]), n)) for n in (2, 1) for month in ("2026-02", "2026-01")
+        ]
+        for key, month, when in activity:
+            conn.execute(
+                sa.text("insert into seat_activity values (:c, :key, :month, :when)"),
+                {"c": connection_id, "key": key, "month": month, "when": when},
+            )
+
+    def stored_activity():
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("select seat_key, month, last_activity_at from seat_activity")).all()
+        return sorted((key, month, str(when)[:10]) for key, month, when in rows)
+
+    before = stored_activity()
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        folded = dict(conn.execute(sa.text("select person_key, folded_name from person")).all())
+    assert folded == {"p1": "ana muller", "p2": None}
+    assert stored_activity() == before and len(before) == 4
+    guesses = People(engine, datetime(2026, 1, 2, tzinfo=UTC), MatchingRules()).possible_matches([("Ana Müller", None)])
+    assert guesses == [["ana@acme.com"]]
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn, pytest.raises(sa.exc.OperationalError, match="no such column: rowid"):
+            conn.execute(sa.text("select rowid from seat_activity"))
+
+    with engine.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0006")
+    assert "folded_name" not in {column["name"] for column in sa.inspect(engine).get_columns("person")}
+    assert stored_activity() == before
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert len(conn.execute(sa.text("select rowid from seat_activity")).all()) == 4
     engine.dispose()

@@ -98,3 +98,25 @@ def test_a_dry_run_counts_people_too_and_stores_none(engine):
         and "directory: 1 people — 1 added, 0 changed, 0 removed, 1 listed twice (the first kept)" in result.notes
     )
     assert queries.people(engine) == []
+
+
+def test_each_person_is_stored_with_the_folded_name_a_report_looks_up(engine):
+    # A report offers the people whose folded name an unmatched account may be, asking an index, not folding
+    # every name of the directory: the sync stores each name folded, and a renamed person is found by the new one.
+    from seatkeeper.people import MatchingRules
+    from seatkeeper.reports.accounts import People
+
+    directory = Directory()
+    directory.users = [user(1)]
+    directory.people = [person(1, name="  Ana   MÜLLER "), person(2, name=None), person(3, name="Bo Li")]
+    assert run(engine, directory, JAN).ok
+    directory.people = [person(1, name="Ana Costa"), person(2, name=None), person(3, name="Bo Li")]
+    assert run(engine, directory, FEB).ok
+
+    def guesses(when, *accounts):
+        return People(engine, when, MatchingRules()).possible_matches(list(accounts))
+
+    accounts = [("ana muller", None), (None, "ana.costa@elsewhere.io"), ("Bo  Li", None), ("Person 2", None)]
+    assert guesses(JAN, *accounts) == [["person1@acme.com"], [], ["person3@acme.com"], []]
+    assert guesses(FEB, *accounts) == [[], ["person1@acme.com"], ["person3@acme.com"], []]
+    assert all("folded_name" not in row for row in queries.people(engine))  # derived: not a person's field
