@@ -66,6 +66,26 @@ def test_the_json_leavers_carry_the_documented_keys(company_engine, settings):
     }
 
 
+@pytest.mark.parametrize("fmt", [ReportFormat.html, ReportFormat.md])
+def test_html_and_markdown_cut_the_leavers_and_unmatched_lists_to_the_list_limit(company_engine, settings, fmt):
+    # A tenant's leavers run to thousands of rows: the page shows the first ones and says where the rest are.
+    import dataclasses
+    import re
+
+    out = io.StringIO()
+    write_report(company_engine, fmt, out, MARCH, dataclasses.replace(settings, list_limit=1), now=company.GENERATED_AT)
+    text = out.getvalue()
+    heading = {ReportFormat.html: '<h2 id="{}-title">', ReportFormat.md: "## {}"}[fmt]
+    leavers = text[text.index(heading.format("leavers" if fmt is ReportFormat.html else "Leavers")) :]
+    leavers = leavers[: leavers.index("<h2", 5) if fmt is ReportFormat.html else leavers.index("\n## ", 5)]
+    rows = re.findall(
+        r"<tr>\s*<th scope=\"row\"" if fmt is ReportFormat.html else r"^\| [^-|].*\| " + company.LEAVER, leavers, re.M
+    )
+    assert len(company.LEAVER_SEATS) == 3 and len(rows) == 1
+    assert f"Showing 1 of {len(company.LEAVER_SEATS)} leavers' seats; the JSON report lists them all." in leavers
+    assert "Showing 1 of 2 accounts; the JSON report lists them all." in text
+
+
 def test_the_csv_names_each_seats_person_for_pivots(company_engine, settings):
     import csv
 
