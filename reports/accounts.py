@@ -51,6 +51,8 @@ GUESSES_PER_QUERY = 500
 #: The costliest people are ranked in the database by their monthly cost in millionths of the currency
 #: (exact integers; a price may have more decimals than any database sums exactly).
 MICROS = Decimal(1_000_000)
+#: The columns the chargeback adds up seats by, with connection, licence type and billable.
+CHARGED_BY = ("charged_department", "cost_center")
 #: The columns that make one account's row: its seats of one licence type in one connection.
 ACCOUNT_COLUMNS = ("connection_id", "email", "department", "license_type", "billable", "status", "person")
 
@@ -237,16 +239,19 @@ def people_sections(
     people: People,
     settings: ReportSettings,
     unused_categories: Sequence[str] = (),
+    seat_groups: Sequence[Mapping[str, Any]] | None = None,
 ) -> PeopleSections:
     """The people sections for the seats held in ``seats`` (the rows of :func:`matched`, in a temporary
     table of ``db``, or a query over it), of the connections ``known`` (id, name, provider, application).
 
-    With ``unused_categories``, ``seats`` has each seat's ``usage`` (:func:`figures.with_usage`).
+    With ``unused_categories``, ``seats`` has each seat's ``usage`` (:func:`figures.with_usage`). The report
+    passes its seat counts by the :data:`CHARGED_BY` columns too as ``seat_groups``, which saves the
+    chargeback a pass over the seats.
     """
     accounts = _Accounts(db, seats, {row["id"]: row for row in known}, people, settings)
     a = seats.c
     with accounts.counted():
-        departments, cost_centers = accounts.chargeback()
+        departments, cost_centers = accounts.chargeback(seat_groups)
         return PeopleSections(
             departments=departments,
             cost_centers=cost_centers,
@@ -341,26 +346,34 @@ class _Accounts:
         )
         self.db.execute(self.persons.insert().from_select(list(columns), query))
 
-    def _cost(self, row, seats: int) -> Decimal | None:
+    def _cost(self, row: Mapping[str, Any], seats: int) -> Decimal | None:
         """Monthly money of ``seats`` seats of a row's licence type: 0 for free seats, None when unpriced."""
-        if not row.billable:
+        if not row["billable"]:
             return ZERO
-        price = self.prices[(row.connection_id, row.license_type)]
+        price = self.prices[(row["connection_id"], row["license_type"])]
         return None if price is None else price * seats
 
-    def chargeback(self) -> tuple[list[DepartmentLine], list[CostCenterLine]]:
+    def chargeback(
+        self, seat_groups: Sequence[Mapping[str, Any]] | None
+    ) -> tuple[list[DepartmentLine], list[CostCenterLine]]:
         """Seats and money per department (the tool's own, else the directory person's) and per cost center
-        (which only a directory knows; none when nobody has one), from one pass over the seats."""
-        a = self.table.c
-        keys = (a.charged_department, a.cost_center, a.connection_id, a.license_type, a.billable)
+        (which only a directory knows; none when nobody has one), from one pass over the seats.
+
+        ``seat_groups`` are seat counts by (at least) the :data:`CHARGED_BY` columns, connection, licence type
+        and billable, as :func:`figures.seat_counts` makes them; None counts them here."""
+        if seat_groups is None:
+            keys = [self.table.c[name] for name in (*CHARGED_BY, "connection_id", "license_type", "billable")]
+            query = sa.select(*keys, sa.func.count().label("seats")).group_by(*keys)
+            seat_groups = [row._mapping for row in self.db.execute(query)]
         departments: dict[str | None, DepartmentLine] = {}
         centers: dict[str | None, CostCenterLine] = {}
-        for row in self.db.execute(sa.select(*keys, sa.func.count().label("seats")).group_by(*keys)):
-            cost = self._cost(row, row.seats)
-            department = _line(departments, row.charged_department, DepartmentLine)
-            center = _line(centers, row.cost_center, CostCenterLine)
-            _charge(department, row.billable, row.seats, cost)
-            _charge(center, row.billable, row.seats, cost)
+        for row in seat_groups:
+            seats = row["seats"]
+            cost = self._cost(row, seats)
+            department = _line(departments, row["charged_department"], DepartmentLine)
+            center = _line(centers, row["cost_center"], CostCenterLine)
+            _charge(department, row["billable"], seats, cost)
+            _charge(center, row["billable"], seats, cost)
         if all(center is None for center in centers):
             centers = {}
         return (
@@ -408,7 +421,7 @@ class _Accounts:
             billable=bool(row.billable),
             status=row.status,
             seats=row.seats,
-            monthly_cost=self._cost(row, row.seats),
+            monthly_cost=self._cost(row._mapping, row.seats),
         )
 
     def listed(self, *where: sa.ColumnElement) -> list[AccountSeats]:

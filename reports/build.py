@@ -81,12 +81,13 @@ def build_report(
             figures.materialized(db, with_people) as held,
         ):
             seats = figures.with_usage(held, source.idle_rules, activity_reported).subquery("seats_with_usage")
-            counts = figures.seat_counts(db, seats)
+            seat_groups = figures.seat_counts(db, seats, also=accounts.CHARGED_BY)
+            counts = figures.summed(seat_groups, figures.COUNTED_BY)
             categories = sorted(
                 {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
             )
             unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
-            sections = accounts.people_sections(db, seats, known, directory, settings, categories)
+            sections = accounts.people_sections(db, seats, known, directory, settings, categories, seat_groups)
         trend_rows, differences = trend_future.result(), differences_future.result()
     finally:
         # After an error or Ctrl-C, the query not started yet is dropped (the running one is waited for).
