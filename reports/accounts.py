@@ -81,10 +81,10 @@ class People:
         self.engine = engine
         self.cutoff = cutoff
         self.rules = rules
-        self.count = 0  # people matched by at least one email, set by matched()
+        self.found = False  # whether the directories hold anyone at the cut-off, set by matched()
 
     def __bool__(self) -> bool:
-        return self.count > 0
+        return self.found
 
     def held(self, *columns: Any, also: Any = None) -> sa.Select:
         """``columns`` of the directories' people held at the cut-off (``connection_t`` is joined, and ``also``)."""
@@ -123,7 +123,7 @@ class People:
         wanted = [guessed_names(name, email) for name, email in accounts]
         names = sorted(set().union(*wanted))
         # folded name -> (directory, email, key) of each person of that name: the directory's order
-        found: dict[str, list[tuple[str, str, str]]] = {}
+        by_name: dict[str, list[tuple[str, str, str]]] = {}
         order = (connection_t.c.name, person_t.c.email, person_t.c.person_key)
         with self.engine.connect() as db:
             for start in range(0, len(names), GUESSES_PER_QUERY):
@@ -131,8 +131,8 @@ class People:
                     person_t.c.folded_name.in_(names[start : start + GUESSES_PER_QUERY])
                 )
                 for folded, *place in db.execute(query):
-                    found.setdefault(folded, []).append(tuple(place))
-        return [[place[1] for place in sorted(p for text in texts for p in found.get(text, ()))] for texts in wanted]
+                    by_name.setdefault(folded, []).append(tuple(place))
+        return [[place[1] for place in sorted(p for text in texts for p in by_name.get(text, ()))] for texts in wanted]
 
 
 @contextmanager
@@ -145,7 +145,7 @@ def matched(db: sa.Connection, held: sa.Select, people: People) -> Iterator[sa.S
     # Looked up once per seat by its primary key: in SQLite, a table without rowid is that key's own index.
     with temporary_table(db, "report_people", _people_columns(), sqlite_with_rowid=False) as table:
         _fill_matching_emails(db, table, people)
-        people.count = db.execute(sa.select(sa.func.count(sa.distinct(table.c.person)))).scalar_one()
+        people.found = db.execute(sa.select(table.c.person).limit(1)).first() is not None
         if not people:
             yield held.add_columns(
                 sa.cast(sa.null(), sa.Integer).label("person"),
