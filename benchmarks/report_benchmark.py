@@ -29,7 +29,7 @@ from pathlib import Path
 
 from seatkeeper import db
 from seatkeeper.config import Config
-from seatkeeper.people import folded_name
+from seatkeeper.people import stored_folded_name
 from seatkeeper.reports.build import build_report
 from seatkeeper.reports.generate import ReportFormat, write_report
 from seatkeeper.reports.period import ReportMonth
@@ -194,7 +194,7 @@ def add_directory(path: Path, seats: int, seed: int = 11) -> int:
         left = random.random() < 0.02
         rows.append((
             cid, f"person{person}@example.com", f"person{person}@example.com", f"Person {person}",
-            folded_name(f"Person {person}"),
+            stored_folded_name(f"Person {person}"),
             "terminated" if left else "active", stamp(when - timedelta(days=3)) if left else None,
             random.choice(DEPARTMENTS), f"CC-{person % 40:02d}", stamp(when), run_id,
         ))  # fmt: skip

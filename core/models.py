@@ -147,7 +147,7 @@ class PersonState(SQLModel, table=True):
     aliases: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     name: str | None = Field(default=None, max_length=600)
     folded_name: str | None = Field(
-        default=None, max_length=600, description="the name as seatkeeper.people.folded_name folds it"
+        default=None, max_length=600, description="the name as seatkeeper.people.stored_folded_name folds it"
     )
     status: str = Field(max_length=20)
     status_since: datetime | None = _dt(default=None)

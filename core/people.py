@@ -210,9 +210,14 @@ def guessed_names(name: str | None, email: str | None) -> set[str]:
     return wanted
 
 
+def stored_folded_name(name: str | None) -> str | None:
+    """A person's name as stored for finding possible matches: folded (:func:`folded_name`), None for no name."""
+    return (folded_name(name) or None) if name else None
+
+
 def folded_name(text: str) -> str:
     """Text compared without case, accents or extra spaces."""
-    if text.isascii():  # nothing to decompose; most names are, and a report folds every directory name
+    if text.isascii():  # nothing to decompose; most names are, and a sync folds every person's name
         return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().split())

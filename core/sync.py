@@ -25,7 +25,7 @@ from .config import ConnectionConfig, application_of
 from .errors import ConfigError, Interrupted, ProviderError, SeatkeeperError, first_line
 from .gcpause import gc_paused
 from .locks import sync_lock
-from .people import folded_name
+from .people import stored_folded_name
 from .provider import FetchContext, Provider, provider_items
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS, Person, Rejected, SeatPlan, SeatRecord, SeatStatus
@@ -81,7 +81,7 @@ def person_row(person: Person) -> dict[str, Any]:
     state = {**row, "status_since": person.status_since.isoformat() if person.status_since else None}
     row["state_hash"] = hashlib.blake2b(_encode_person(state).encode(), digest_size=16).hexdigest()
     # Derived from the name, so not part of the state: a report looks up possible matches by it.
-    row["folded_name"] = (folded_name(person.name) or None) if person.name else None
+    row["folded_name"] = stored_folded_name(person.name)
     return row
 
 

@@ -11,7 +11,7 @@ from operator import itemgetter
 import sqlalchemy as sa
 
 from seatkeeper.models import connection_t, person_t
-from seatkeeper.people import Directory, MatchingRules, folded_name
+from seatkeeper.people import Directory, MatchingRules, stored_folded_name
 from seatkeeper.reports.accounts import People, matched, people_sections
 from seatkeeper.reports.figures import materialized, temporary_table
 from seatkeeper.reports.settings import ReportSettings
@@ -65,7 +65,7 @@ def sections_of(engine, rows, people, settings, known=KNOWN):
                     "status": "active",
                     "state_hash": "",
                     "seen_from": SYNCED,
-                    "folded_name": folded_name(person["name"]) if person.get("name") else None,  # as a sync stores it
+                    "folded_name": stored_folded_name(person.get("name")),  # as a sync stores it
                     **person,
                 },
             )

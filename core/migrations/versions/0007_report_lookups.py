@@ -1,8 +1,8 @@
 """What a report looks up per seat and per unmatched account is stored as it is looked up.
 
-- ``person.folded_name``: each person's name as :func:`seatkeeper.people.folded_name` folds it, indexed. A report
-  offers the people whose folded name an unmatched account may be; it found them by folding every name of the
-  directory, and now asks the index for them. Existing people are filled in here.
+- ``person.folded_name``: each person's name as :func:`seatkeeper.people.stored_folded_name` folds it, indexed.
+  A report offers the people whose folded name an unmatched account may be; it found them by folding every name
+  of the directory, and now asks the index for them. Existing people are filled in here.
 - ``seat_activity`` becomes a table without rowid in SQLite: the table is then its primary key's own index, so
   a seat's latest month is one search, not one in the key's index and one in the table (PostgreSQL keeps it).
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from seatkeeper.people import folded_name
+from seatkeeper.people import stored_folded_name
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -39,7 +39,7 @@ def upgrade() -> None:
         .order_by(_person.c.id)
         .limit(BATCH)
     ).all():
-        bind.execute(fill, [{"person": row.id, "folded": folded_name(row.name) or None} for row in rows])
+        bind.execute(fill, [{"person": row.id, "folded": stored_folded_name(row.name)} for row in rows])
         last = rows[-1].id
     op.create_index("ix_person_folded_name", "person", ["folded_name"])
     if bind.dialect.name == "sqlite":
