@@ -51,8 +51,8 @@ GUESSES_PER_QUERY = 500
 #: The costliest people are ranked in the database by their monthly cost in millionths of the currency
 #: (exact integers; a price may have more decimals than any database sums exactly).
 MICROS = Decimal(1_000_000)
-#: The columns the chargeback adds up seats by, with connection, licence type and billable.
-CHARGED_BY = ("charged_department", "cost_center")
+#: The columns the chargeback adds up seat counts by (and prices them by).
+CHARGED_BY = ("charged_department", "cost_center", "connection_id", "license_type", "billable")
 #: The columns that make one account's row: its seats of one licence type in one connection.
 ACCOUNT_COLUMNS = ("connection_id", "email", "department", "license_type", "billable", "status", "person")
 
@@ -238,15 +238,15 @@ def people_sections(
     known: Sequence[Mapping[str, Any]],
     people: People,
     settings: ReportSettings,
+    seat_groups: Sequence[Mapping[str, Any]],
     unused_categories: Sequence[str] = (),
-    seat_groups: Sequence[Mapping[str, Any]] | None = None,
 ) -> PeopleSections:
     """The people sections for the seats held in ``seats`` (the rows of :func:`matched`, in a temporary
     table of ``db``, or a query over it), of the connections ``known`` (id, name, provider, application).
 
-    With ``unused_categories``, ``seats`` has each seat's ``usage`` (:func:`figures.with_usage`). The report
-    passes its seat counts by the :data:`CHARGED_BY` columns too as ``seat_groups``, which saves the
-    chargeback a pass over the seats.
+    ``seat_groups`` are seat counts of ``seats`` by (at least) the :data:`CHARGED_BY` columns, as
+    :func:`figures.seat_counts` makes them: the report counts once for its figures and the chargeback. With
+    ``unused_categories``, ``seats`` has each seat's ``usage`` (:func:`figures.with_usage`).
     """
     accounts = _Accounts(db, seats, {row["id"]: row for row in known}, people, settings)
     a = seats.c
@@ -353,18 +353,10 @@ class _Accounts:
         price = self.prices[(row["connection_id"], row["license_type"])]
         return None if price is None else price * seats
 
-    def chargeback(
-        self, seat_groups: Sequence[Mapping[str, Any]] | None
-    ) -> tuple[list[DepartmentLine], list[CostCenterLine]]:
+    def chargeback(self, seat_groups: Sequence[Mapping[str, Any]]) -> tuple[list[DepartmentLine], list[CostCenterLine]]:
         """Seats and money per department (the tool's own, else the directory person's) and per cost center
-        (which only a directory knows; none when nobody has one), from one pass over the seats.
-
-        ``seat_groups`` are seat counts by (at least) the :data:`CHARGED_BY` columns, connection, licence type
-        and billable, as :func:`figures.seat_counts` makes them; None counts them here."""
-        if seat_groups is None:
-            keys = [self.table.c[name] for name in (*CHARGED_BY, "connection_id", "license_type", "billable")]
-            query = sa.select(*keys, sa.func.count().label("seats")).group_by(*keys)
-            seat_groups = [row._mapping for row in self.db.execute(query)]
+        (which only a directory knows; none when nobody has one), from ``seat_groups``: seat counts by (at
+        least) the :data:`CHARGED_BY` columns."""
         departments: dict[str | None, DepartmentLine] = {}
         centers: dict[str | None, CostCenterLine] = {}
         for row in seat_groups:

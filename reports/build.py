@@ -87,7 +87,7 @@ def build_report(
                 {row["usage"] for row in counts} - {figures.ACTIVE, figures.UNKNOWN}, key=figures.category_rank
             )
             unused_rows = figures.unused_seat_rows(db, seats, categories, list_limit)
-            sections = accounts.people_sections(db, seats, known, directory, settings, categories, seat_groups)
+            sections = accounts.people_sections(db, seats, known, directory, settings, seat_groups, categories)
         trend_rows, differences = trend_future.result(), differences_future.result()
     finally:
         # After an error or Ctrl-C, the query not started yet is dropped (the running one is waited for).

@@ -331,7 +331,12 @@ def seat_counts(db: sa.Connection, seats: sa.CTE | sa.Table, also: Sequence[str]
     A grouping sorts every seat held (SQLite has no hash aggregate), whatever the number of groups: one
     grouping by the keys of several sections, added up by :func:`summed` for each, is one sort instead of several.
     """
-    columns = [seats.c[name] for name in (*COUNTED_BY, *also)]
+    return counted_by(db, seats, list(dict.fromkeys((*COUNTED_BY, *also))))
+
+
+def counted_by(db: sa.Connection, seats: sa.CTE | sa.Table, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Seat counts of ``seats`` by its ``keys`` columns: each set of their values, with its ``seats``."""
+    columns = [seats.c[name] for name in keys]
     query = sa.select(*columns, sa.func.count().label("seats")).group_by(*columns)
     return [dict(row._mapping) for row in db.execute(query)]
 

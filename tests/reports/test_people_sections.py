@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from seatkeeper.models import connection_t, person_t
 from seatkeeper.people import Directory, MatchingRules, stored_folded_name
-from seatkeeper.reports.accounts import People, matched, people_sections
-from seatkeeper.reports.figures import materialized, temporary_table
+from seatkeeper.reports.accounts import CHARGED_BY, People, matched, people_sections
+from seatkeeper.reports.figures import counted_by, materialized, temporary_table
 from seatkeeper.reports.settings import ReportSettings
 
 RULES = MatchingRules(domains=frozenset({"acme.com"}))
@@ -74,7 +74,7 @@ def sections_of(engine, rows, people, settings, known=KNOWN):
     with engine.connect() as db, temporary_table(db, "tool_seats", columns) as tool_seats:
         db.execute(tool_seats.insert(), rows)
         with matched(db, sa.select(tool_seats), directory) as held, materialized(db, held) as seats:
-            return people_sections(db, seats, known, directory, settings)
+            return people_sections(db, seats, known, directory, settings, counted_by(db, seats, CHARGED_BY))
 
 
 def test_an_unmatched_account_lists_people_of_the_same_name_and_stays_unmatched(engine):
