@@ -141,3 +141,11 @@ def engine(database_url):
     engine = db.open_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def built_databases(tmp_path_factory):
+    """Databases built once per test session and copied into each test's own (see tests/built.py)."""
+    from tests.built import BuiltDatabases
+
+    return BuiltDatabases(tmp_path_factory.mktemp("built"))

@@ -15,10 +15,12 @@ pytestmark = LOCALHOST_ONLY
 MARCH = parse_month(company.REPORT_MONTH)
 
 
-def test_the_contracts_report_arrives_with_its_figures_alerts_and_attachment(engine, tmp_path, smtp_server):
+def test_the_contracts_report_arrives_with_its_figures_alerts_and_attachment(
+    engine, tmp_path, smtp_server, built_databases
+):
     import io
 
-    company.build(engine, tmp_path)
+    built_databases.fill(engine, "company", lambda target: company.build(target, tmp_path))
     settings = company.contracts_settings(tmp_path)
     report = build_report(engine, MARCH, settings, now=company.GENERATED_AT)
     out = io.StringIO()

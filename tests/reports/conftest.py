@@ -28,10 +28,9 @@ def plugins():
 
 
 @pytest.fixture
-def history_engine(engine, plugins):
+def history_engine(engine, plugins, built_databases):
     """The fixed synthetic history (see history.py) synced into a fresh database."""
-    history.build(engine)
-    return engine
+    return built_databases.fill(engine, "history", history.build)
 
 
 @pytest.fixture
@@ -59,10 +58,10 @@ def cli_run(plugins, monkeypatch, capsys, database, tmp_path):
 
 
 @pytest.fixture
-def with_history(database, plugins, tmp_path, monkeypatch):
+def with_history(database, plugins, tmp_path, monkeypatch, built_databases):
     """The synthetic history in the CLI's database, and its price config as the config file."""
     engine = db.open_engine(database)
-    history.build(engine)
+    built_databases.fill(engine, "history", history.build)
     engine.dispose()
     config = tmp_path / "seatkeeper.toml"
     config.write_text(history.PRICES_TOML)
@@ -155,9 +154,8 @@ def layout_engine(engine, plugins):
 
 
 @pytest.fixture
-def company_engine(engine, tmp_path):
+def company_engine(engine, tmp_path, built_databases):
     """The synthetic company (tests/reports/company.py): Zoom, Figma (renamed), Slack (new in March), the HR directory."""
     from tests.reports import company
 
-    company.build(engine, tmp_path)
-    return engine
+    return built_databases.fill(engine, "company", lambda target: company.build(target, tmp_path))

@@ -236,8 +236,8 @@ def test_the_seats_sheet_has_the_csvs_rows_and_values(history_engine, settings):
 
 
 @pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])  # the Zoom demo's fake server
-def test_the_seats_sheet_names_each_seats_person_as_the_csv_does(engine, tmp_path):
-    company.build(engine, tmp_path)
+def test_the_seats_sheet_names_each_seats_person_as_the_csv_does(company_engine, tmp_path):
+    engine = company_engine
     settings = company.settings(tmp_path)
     assert_seats_are_the_csv(engine, settings, company.GENERATED_AT)
     book = load(xlsx_bytes(engine, settings, now=company.GENERATED_AT))
@@ -396,9 +396,9 @@ def test_renewals_and_contracts_are_the_models_in_both_currencies(history_engine
 
 
 @pytest.mark.block_network(allowed_hosts=[r"^127\.0\.0\.1$"])  # the Zoom demo's fake server
-def test_contracts_in_two_currencies_show_the_same_figures_as_the_other_formats(engine, tmp_path):
+def test_contracts_in_two_currencies_show_the_same_figures_as_the_other_formats(company_engine, tmp_path):
     """The company's contracts (test_contracts.py): USD report, Figma's contract in EUR, a price rise on Jan 1."""
-    company.build(engine, tmp_path)
+    engine = company_engine
     settings = company.contracts_settings(tmp_path)
     march = build_report(engine, MARCH, settings, now=company.GENERATED_AT, list_limit=None)
     data = json.loads(render(engine, settings, ReportFormat.json, now=company.GENERATED_AT))
