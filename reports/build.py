@@ -76,7 +76,7 @@ def build_report(
         trend_future = background.submit(figures.trend_counts, engine, ids, trend_cutoffs)
         differences_future = background.submit(_differences, engine, ids, month, cutoff, runs)
         with (
-            engine.connect() as db,
+            figures.scratch_connection(engine) as db,
             accounts.matched(db, source.held, directory) as with_people,
             figures.materialized(db, with_people) as held,
         ):
