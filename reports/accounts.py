@@ -295,7 +295,7 @@ class _Accounts:
 
     @contextmanager
     def counted(self) -> Iterator[None]:
-        """Sum what each person holds; the temporary tables are dropped on leaving."""
+        """Sum what each person holds, in temporary tables that end on leaving (see :func:`temporary_table`)."""
         with ExitStack() as stack:
             kinds = stack.enter_context(temporary_table(self.db, "report_license_types", _license_type_columns()))
             self._fill_license_types(kinds)
