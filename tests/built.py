@@ -25,7 +25,11 @@ class BuiltDatabases:
         self._kept: set[tuple[str, str]] = set()
 
     def fill(self, engine: Engine, key: str, build: Callable[[Engine], object]) -> Engine:
-        """Give ``engine``'s fresh, migrated database what ``build`` writes: built once, copied after."""
+        """Give ``engine``'s fresh, migrated database what ``build`` writes: built once, copied after.
+
+        ``key`` names what ``build`` writes, per database kind: every caller with the same key must build the
+        same rows (a builder's files may go in the first caller's folder; the copies never read them).
+        """
         if not re.fullmatch(r"[a-z0-9_]+", key):
             raise ValueError(f"a built database's key is lower-case letters, digits and _: {key!r}")
         kept = (engine.dialect.name, key)
@@ -48,11 +52,9 @@ class BuiltDatabases:
 
 def _tables() -> list[Table]:
     """seatkeeper's tables, each after the tables it refers to (alembic_version stays as migrated)."""
-    from sqlmodel import SQLModel
+    from seatkeeper.models import metadata
 
-    import seatkeeper.models  # noqa: F401 - registers the tables
-
-    return list(SQLModel.metadata.sorted_tables)
+    return list(metadata.sorted_tables)
 
 
 def _rows(connection: Connection) -> int:
