@@ -20,7 +20,7 @@ def test_the_contracts_report_arrives_with_its_figures_alerts_and_attachment(
 ):
     import io
 
-    built_databases.fill(engine, "company", lambda target: company.build(target, tmp_path))
+    company.built(built_databases, engine, tmp_path)
     settings = company.contracts_settings(tmp_path)
     report = build_report(engine, MARCH, settings, now=company.GENERATED_AT)
     out = io.StringIO()

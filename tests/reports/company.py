@@ -31,6 +31,7 @@ from seatkeeper.testing import resolve
 from seatkeeper_csv import CsvProvider
 from seatkeeper_zoom import ZoomProvider
 from seatkeeper_zoom.demo import demo_snapshots, load_demo_data
+from tests.built import BuiltDatabases
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 FEBRUARY = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
@@ -217,3 +218,8 @@ def build(engine: Engine, directory: Path, *, hr: bool = True, slack: bool = Tru
     _csv(engine, directory, "figma", FIGMA_MARCH, NOW, **figma)
     if slack:
         _csv(engine, directory, "slack", SLACK_MARCH, NOW, application="Slack", billable_types="Pro")
+
+
+def built(databases: BuiltDatabases, engine: Engine, directory: Path) -> Engine:
+    """``engine``'s fresh database with the company in it, built once per test session (see tests/built.py)."""
+    return databases.fill(engine, "company", lambda target: build(target, directory))

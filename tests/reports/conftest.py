@@ -158,4 +158,4 @@ def company_engine(engine, tmp_path, built_databases):
     """The synthetic company (tests/reports/company.py): Zoom, Figma (renamed), Slack (new in March), the HR directory."""
     from tests.reports import company
 
-    return built_databases.fill(engine, "company", lambda target: company.build(target, tmp_path))
+    return company.built(built_databases, engine, tmp_path)
