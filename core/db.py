@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, quote_plus, unquote
 
@@ -370,6 +372,36 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         raise store_error(error, action, engine.url) from None
     except OSError as error:
         raise StoreError(f"cannot lock the database {_where(engine.url)}: {error.strerror}") from None
+
+
+@contextmanager
+def scratch_connection(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection whose temporary tables go with it when the block is left.
+
+    The connection is closed for good (invalidated) instead of going back to the pool: dropping a large
+    temporary table frees its pages one by one, closing the connection discards them all at once, and after an
+    error no table is left behind on a pooled connection. An in-memory SQLite database lives only as long as
+    its connection, so there the transaction is rolled back and the temporary tables are dropped instead.
+    """
+    with engine.connect() as connection:
+        try:
+            yield connection
+        finally:
+            if engine.dialect.name == "sqlite" and _sqlite_path(engine.url) is None:
+                _drop_temporary_tables(connection)
+            else:
+                connection.invalidate()
+
+
+def _drop_temporary_tables(connection: sa.Connection) -> None:
+    try:
+        connection.rollback()
+        names = connection.exec_driver_sql("SELECT name FROM sqlite_temp_master WHERE type = 'table'").scalars()
+        for name in list(names):
+            connection.exec_driver_sql(f'DROP TABLE temp."{name}"')
+        connection.commit()
+    except sa.exc.SQLAlchemyError:
+        connection.invalidate()  # in an unknown state, it must not go back to the pool with its tables
 
 
 def _use_wal(engine: Engine) -> None:

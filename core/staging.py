@@ -10,6 +10,7 @@ run's changes are worked out by SQL against the open intervals, and applied in o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from . import bulk, jsontext
+from .db import scratch_connection
 from .models import UTCDateTime, person_t, plan_t, run_t, seat_t
 from .runs import RunOutcome
 from .schema import SEAT_FIELDS
@@ -154,7 +156,8 @@ class Staging:
     """The temporary tables of one run, on a database connection of its own; use it as a context manager.
 
     :meth:`add` rows as they are fetched (written a page at a time), :meth:`protect` keys whose stored seat must
-    stay, then :meth:`outcome` and :meth:`apply`. Leaving the block drops the tables and returns the connection.
+    stay, then :meth:`outcome` and :meth:`apply`. Leaving the block ends the connection and its tables
+    (:func:`~seatkeeper.db.scratch_connection`).
     """
 
     def __init__(self, engine: Engine, connection_id: int, page: int | None = None):
@@ -162,6 +165,7 @@ class Staging:
         self.connection_id = connection_id
         self.page = page or PAGE
         self._db: sa.Connection | None = None
+        self._leave = ExitStack()  # what leaving the block closes: the connection
         self._rows: list[dict[str, Any]] = []
         self._protected: list[dict[str, Any]] = []
         self._people: list[dict[str, Any]] = []
@@ -172,36 +176,16 @@ class Staging:
         self._matched = 0  # staged seats with an open interval, likewise
 
     def __enter__(self) -> Staging:
-        self._db = self.engine.connect()
-        try:
-            self._drop()
+        with ExitStack() as stack:
+            self._db = stack.enter_context(scratch_connection(self.engine))
             _temporary.create_all(self._db)
             self._db.commit()
-        except BaseException:
-            self._db.close()
-            raise
+            self._leave = stack.pop_all()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        db, self._db = self._db, None
-        if db is None:
-            return
-        try:
-            db.rollback()
-            if _sqlite_file(db):
-                # Closing the connection deletes its temporary database at once; DROP TABLE would free a large
-                # run's pages one by one.
-                db.invalidate()
-            else:
-                self._drop(db)
-                db.commit()
-        except sa.exc.SQLAlchemyError:
-            db.invalidate()  # a connection in an unknown state must not go back to the pool with its tables
-        finally:
-            db.close()
-
-    def _drop(self, db: sa.Connection | None = None) -> None:
-        _temporary.drop_all(db or self._db, checkfirst=True)
+        self._db = None
+        self._leave.close()
 
     def add(self, row: dict[str, Any]) -> None:
         """Stage one seat row (the :data:`STAGED` values); written to the database a page at a time."""
@@ -462,11 +446,6 @@ def _begin_writing(db: sa.Connection) -> None:
 def _distinct(db: sa.Connection) -> str:
     """The null-safe "differs from" of the dialect."""
     return "IS NOT" if db.dialect.name == "sqlite" else "IS DISTINCT FROM"
-
-
-def _sqlite_file(db: sa.Connection) -> bool:
-    """Whether ``db`` is a connection to a SQLite file (an in-memory database would go with its connection)."""
-    return db.dialect.name == "sqlite" and db.engine.url.database not in (None, "", ":memory:")
 
 
 def _same_state(db: sa.Connection) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from seatkeeper import queries
+from seatkeeper.db import scratch_connection
 from seatkeeper.errors import ConfigError
 from seatkeeper.runs import RunOutcome
 
@@ -76,7 +77,7 @@ def build_report(
         trend_future = background.submit(figures.trend_counts, engine, ids, trend_cutoffs)
         differences_future = background.submit(_differences, engine, ids, month, cutoff, runs)
         with (
-            figures.scratch_connection(engine) as db,
+            scratch_connection(engine) as db,
             accounts.matched(db, source.held, directory) as with_people,
             figures.materialized(db, with_people) as held,
         ):

@@ -306,29 +306,9 @@ def materialized(db: sa.Connection, held: sa.Select) -> Iterator[sa.Table]:
 
 
 @contextmanager
-def scratch_connection(engine: Engine) -> Iterator[sa.Connection]:
-    """A connection for :func:`temporary_table`, closed for good on leaving instead of going back to the pool:
-    its temporary tables go with it.
-
-    Dropping a temporary table frees its pages one by one (for the seats of a large report, about as long as
-    a query over them); closing the connection discards them all at once.
-    """
-    with engine.connect() as db:
-        db.info[_SCRATCH] = True
-        try:
-            yield db
-        finally:
-            db.info.pop(_SCRATCH, None)
-            db.invalidate()
-
-
-_SCRATCH = "seatkeeper.reports.scratch"
-
-
-@contextmanager
 def temporary_table(db: sa.Connection, name: str, columns: Sequence[sa.Column], **options: Any) -> Iterator[sa.Table]:
-    """A temporary table of ``columns`` that only ``db`` sees; on leaving, the transaction is ended and the
-    table dropped, unless ``db`` is a :func:`scratch_connection`, which takes the table with it when it closes.
+    """A temporary table of ``columns`` that only ``db`` sees; the transaction is ended on leaving. ``db`` is a
+    :func:`~seatkeeper.db.scratch_connection`, which takes the table with it when it ends.
 
     ``options`` are the table's dialect options (``sqlite_with_rowid=False``).
     """
@@ -337,8 +317,6 @@ def temporary_table(db: sa.Connection, name: str, columns: Sequence[sa.Column], 
     try:
         yield table
     finally:
-        if not db.info.get(_SCRATCH):
-            table.drop(db)
         db.commit()
 
 

@@ -12,6 +12,7 @@ from typing import IO, Any, TextIO
 from sqlalchemy.engine import Engine
 
 from seatkeeper import paths
+from seatkeeper.db import scratch_connection
 
 from . import accounts, figures
 from .build import SeatSource, build_report, connection_freshness, seat_source
@@ -88,7 +89,7 @@ def _seat_rows(engine: Engine, source: SeatSource) -> Iterator[Iterator[dict[str
     """Every seat ``source`` holds with its person, matched in the database as the report matches them (the
     directory stays there), streamed in the CSV's order."""
     people = accounts.People(engine, source.cutoff, source.settings.rules)
-    with figures.scratch_connection(engine) as db, accounts.matched(db, source.held, people) as with_people:
+    with scratch_connection(engine) as db, accounts.matched(db, source.held, people) as with_people:
         held = with_people.cte("held_seats").prefix_with("MATERIALIZED")
         seats = figures.with_usage(held, source.idle_rules, source.activity_reported).cte("seats_with_usage")
         rows = figures.iter_seat_rows(db, accounts.with_person_status(seats))

@@ -1,4 +1,4 @@
-"""A report works in temporary tables, which never outlive it: on SQLite and PostgreSQL."""
+"""A report works in temporary tables, which never outlive it: on SQLite and PostgreSQL, and in memory."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import io
 
 import sqlalchemy as sa
 
+from seatkeeper import db
+from seatkeeper.db import scratch_connection
 from seatkeeper.reports.build import build_report
-from seatkeeper.reports.figures import scratch_connection, temporary_table
+from seatkeeper.reports.figures import temporary_table
 from seatkeeper.reports.generate import ReportFormat, write_report
 from seatkeeper.reports.period import parse_month
 from tests.reports import history
@@ -43,14 +45,23 @@ def test_reports_leave_no_temporary_table_on_the_pool(history_engine, settings):
     assert pooled_temporary_tables(history_engine) == []
 
 
-def test_a_temporary_table_is_dropped_on_leaving_and_goes_with_a_scratch_connection(engine):
-    with engine.connect() as db:
+def test_a_scratch_connection_takes_its_temporary_tables_along(engine):
+    with scratch_connection(engine) as db:
         with temporary_table(db, "kept_for_a_while", [sa.Column("n", sa.Integer)]) as table:
             db.execute(table.insert(), [{"n": 1}])
-            assert temporary_tables(db) == ["kept_for_a_while"]
-        assert temporary_tables(db) == []
-    with scratch_connection(engine) as db:
-        with temporary_table(db, "kept_for_a_while", [sa.Column("n", sa.Integer)]):
-            pass
         assert temporary_tables(db) == ["kept_for_a_while"]  # not dropped: the connection takes it along
     assert pooled_temporary_tables(engine) == []
+
+
+def test_an_in_memory_database_outlives_its_scratch_connections():
+    """An in-memory SQLite database lives only in its connection (a dry run's): its tables are dropped instead."""
+    engine = db.empty_database()
+    for _ in range(2):
+        with scratch_connection(engine) as connection:
+            with temporary_table(connection, "kept_for_a_while", [sa.Column("n", sa.Integer)]):
+                pass
+            assert temporary_tables(connection) == ["kept_for_a_while"]
+    with engine.connect() as connection:
+        assert temporary_tables(connection) == []
+        assert connection.exec_driver_sql("select count(*) from seat").scalar() == 0  # the schema is still there
+    engine.dispose()
